@@ -4,7 +4,7 @@
  * `extensions.code` from {@link ErrorCode}; anything else is masked as
  * `INTERNAL_SERVER_ERROR` by the server before it leaves the process.
  */
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ASTNode } from 'graphql';
 
 /** The codes clients see in `extensions.code`. */
 export enum ErrorCode {
@@ -17,6 +17,12 @@ export enum ErrorCode {
   THROTTLED = 'THROTTLED',
   /** Graph could not be reached, timed out or answered 5xx. */
   UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
+  /**
+   * The operation is over one of the gateway's limits (depth, aliases, root
+   * fields, upstream cost); `extensions.limit` names it. Retrying the same
+   * operation never helps: it must be made smaller.
+   */
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -39,6 +45,8 @@ export interface GatewayErrorOptions {
   cause?: unknown;
   /** Extra extensions, e.g. `argumentName`. */
   extensions?: Record<string, unknown> | undefined;
+  /** Where in the document it went wrong, for `locations`. */
+  nodes?: ASTNode | readonly ASTNode[] | undefined;
 }
 
 /**
@@ -54,6 +62,7 @@ export class GatewayError extends GraphQLError {
       options?.cause instanceof Error ? options.cause : undefined;
     super(message, {
       originalError,
+      nodes: options?.nodes,
       extensions: {
         ...options?.extensions,
         code,
@@ -140,6 +149,33 @@ export class UpstreamUnavailableError extends GatewayError {
   constructor(message: string, options?: GatewayErrorOptions) {
     super(ErrorCode.UPSTREAM_UNAVAILABLE, message, options);
     this.name = 'UpstreamUnavailableError';
+  }
+}
+
+/** What {@link QueryTooComplexError} reports under `extensions`. */
+export interface QueryLimitDetails {
+  /** The setting that holds the limit, e.g. `MAX_COST`. */
+  limit: string;
+  /** The limit's value. */
+  maximum: number;
+  /** What the operation amounted to. */
+  actual: number;
+}
+
+export class QueryTooComplexError extends GatewayError {
+  readonly details: QueryLimitDetails;
+
+  constructor(
+    message: string,
+    details: QueryLimitDetails,
+    options?: GatewayErrorOptions,
+  ) {
+    super(ErrorCode.QUERY_TOO_COMPLEX, message, {
+      ...options,
+      extensions: { ...options?.extensions, ...details },
+    });
+    this.details = details;
+    this.name = 'QueryTooComplexError';
   }
 }
 
