@@ -1,0 +1,552 @@
+/**
+ * The Graph side of the gateway: reads and writes one tenant's Cloud PC
+ * device images with one caller's token, for one GraphQL operation.
+ */
+import DataLoader from 'dataloader';
+
+import {
+  BadUserInputError,
+  ConflictError,
+  UpstreamUnavailableError,
+} from '../errors/index.js';
+import { createSilentLogger, type Logger } from '../logger.js';
+import type { TokenProvider } from './credentials.js';
+import {
+  GraphTransportError,
+  MAX_BATCH_SIZE,
+  type GraphClient,
+  type GraphRequest,
+  type GraphResponse,
+} from './GraphClient.js';
+import {
+  DEVICE_IMAGE_PROPERTIES,
+  type DeviceImageProperty,
+  type GraphCreateDeviceImage,
+  type GraphDeviceImage,
+  type GraphErrorBody,
+  type GraphSourceImage,
+  type GraphSourceImageCategory,
+} from './graphModel.js';
+import {
+  graphDetails,
+  toCause,
+  toGatewayError,
+  type GraphFailure,
+  type ToGatewayErrorOptions,
+} from './toGatewayError.js';
+import type {
+  DeviceImageFilter,
+  DeviceImagePage,
+  DeviceImagesApi,
+  ListDeviceImagesOptions,
+} from './types.js';
+import {
+  assertCreateDeviceImage,
+  assertDeviceImageId,
+  assertDeviceImageStatus,
+  assertDisplayName,
+  assertPageSize,
+  assertSourceImageCategory,
+} from './validation.js';
+
+/** The `deviceImages` collection, relative to the version root (contract §1). */
+export const DEVICE_IMAGES_PATH =
+  '/deviceManagement/virtualEndpoint/deviceImages';
+
+export interface DeviceImagesDataSourceOptions {
+  /** The process-wide Graph client. */
+  client: GraphClient;
+  /** The bearer token of the caller this instance acts for. */
+  getToken: TokenProvider;
+  /**
+   * Where reconciliations and other notable outcomes are logged; usually
+   * the operation's child logger.
+   * @default a silent logger
+   */
+  logger?: Logger | undefined;
+}
+
+interface LoadKey {
+  id: string;
+  /** Normalised: `id` first, no duplicates; undefined = Graph's default. */
+  select: readonly DeviceImageProperty[] | undefined;
+}
+
+interface Collection<T> {
+  value?: T[];
+  '@odata.nextLink'?: string;
+}
+
+/**
+ * Implements {@link DeviceImagesApi} over a shared {@link GraphClient}.
+ * Construct one per GraphQL operation: its DataLoader batches and caches
+ * reads for that operation only, with that caller's token.
+ */
+export class DeviceImagesDataSource implements DeviceImagesApi {
+  readonly #client: GraphClient;
+  readonly #getToken: TokenProvider;
+  readonly #logger: Logger;
+  readonly #loader: DataLoader<LoadKey, GraphDeviceImage | null, string>;
+
+  constructor(options: DeviceImagesDataSourceOptions) {
+    this.#client = options.client;
+    this.#getToken = options.getToken;
+    this.#logger = options.logger ?? createSilentLogger();
+    this.#loader = new DataLoader((keys) => this.#loadBatch(keys), {
+      maxBatchSize: MAX_BATCH_SIZE,
+      cacheKeyFn: (key) => `${key.id}|${key.select?.join(',') ?? '*'}`,
+    });
+  }
+
+  /**
+   * One image by id, or null when Graph answers 404. Calls made in the same
+   * tick share one Graph request: a plain GET for a single id, a `$batch` of
+   * up to 20 GETs otherwise, all asking for the union of their selections.
+   */
+  async get(
+    id: string,
+    select?: readonly DeviceImageProperty[],
+  ): Promise<GraphDeviceImage | null> {
+    assertDeviceImageId(id, 'id');
+    return this.#loader.load({ id, select: normalizeSelect(select) });
+  }
+
+  /**
+   * One page of images. With `pageUrl` (an `@odata.nextLink` from an
+   * earlier page) the other options are ignored: the link carries them.
+   */
+  async listPage(
+    options: ListDeviceImagesOptions = {},
+  ): Promise<DeviceImagePage> {
+    const path =
+      options.pageUrl === undefined
+        ? DEVICE_IMAGES_PATH + listQuery(options)
+        : this.#pagePath(options.pageUrl);
+    const page = await this.#fetchPage<GraphDeviceImage>(
+      path,
+      'list device images',
+    );
+    return { images: page.value ?? [], nextLink: page['@odata.nextLink'] };
+  }
+
+  /** Every image, following `@odata.nextLink` to the last page. */
+  async listAll(
+    options: ListDeviceImagesOptions = {},
+  ): Promise<GraphDeviceImage[]> {
+    const path =
+      options.pageUrl === undefined
+        ? DEVICE_IMAGES_PATH + listQuery(options)
+        : this.#pagePath(options.pageUrl);
+    return this.#collect<GraphDeviceImage>(path, 'list device images');
+  }
+
+  /**
+   * Creates an image, exactly once (contract §4: display name and version
+   * identify an image). A 429 is retried by the client, since Graph did not
+   * process it. After an ambiguous failure (timeout, reset, 5xx) the image
+   * may or may not exist, so it is looked up by display name and version:
+   * found, it is returned; absent, the POST is sent once more, which is now
+   * safe; a 409 to that second POST means the first one landed late, and the
+   * lookup runs again.
+   */
+  async create(input: GraphCreateDeviceImage): Promise<GraphDeviceImage> {
+    assertCreateDeviceImage(input, 'input');
+    const { displayName, version, sourceImageResourceId } = input;
+    const body = { displayName, version, sourceImageResourceId };
+    const action = `create device image "${displayName}" version ${version}`;
+    const token = await this.#getToken();
+    const post = (): Promise<GraphFailure | GraphResponse<GraphDeviceImage>> =>
+      this.#client
+        .request<GraphDeviceImage>({
+          method: 'POST',
+          path: DEVICE_IMAGES_PATH,
+          token,
+          body,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof GraphTransportError) return error;
+          throw error;
+        });
+
+    let outcome = await post();
+    for (let posts = 1; ; posts++) {
+      if (!(outcome instanceof Error) && outcome.ok) {
+        return outcome.body as GraphDeviceImage;
+      }
+      const conflict = !(outcome instanceof Error) && outcome.status === 409;
+      if (conflict && posts === 1) {
+        throw new ConflictError(
+          `An image named "${displayName}" with version ${version} ` +
+            'already exists',
+          { graph: graphDetails(outcome), cause: toCause(outcome) },
+        );
+      }
+      if (!conflict && !isAmbiguous(outcome)) {
+        throw toGatewayError(outcome, { action, argumentName: 'input' });
+      }
+      // A 409 to the second POST means the first one landed after all.
+      this.#logger.warn(
+        { displayName, version, posts, err: toCause(outcome) },
+        'Create outcome unknown; looking the image up by name and version',
+      );
+      const found = await this.#findCreated(input, action, outcome);
+      if (found) {
+        this.#logger.info(
+          { displayName, version, id: found.id },
+          'Reconciled an ambiguous create: the image exists',
+        );
+        return found;
+      }
+      if (posts === 2) {
+        throw new UpstreamUnavailableError(
+          `Graph failed twice while trying to ${action}; the image does ` +
+            'not exist, so it is safe to try again',
+          { graph: graphDetails(outcome), cause: toCause(outcome) },
+        );
+      }
+      outcome = await post();
+    }
+  }
+
+  /**
+   * Deletes an image; NotFoundError when there is none. When the client
+   * retried after an ambiguous failure (timeout, reset, 5xx) and the retry
+   * answers 404, the first attempt is taken to have deleted it: the image is
+   * gone either way, which is what the caller asked for. The cost is that a
+   * delete of an id that never existed also succeeds in that one case.
+   */
+  async delete(id: string): Promise<void> {
+    assertDeviceImageId(id, 'id');
+    const response = await this.#send(
+      { method: 'DELETE', path: `${DEVICE_IMAGES_PATH}/${id}` },
+      { action: `delete device image ${id}` },
+    );
+    if (response.ok) return;
+    if (response.status === 404 && response.earlierAttemptAmbiguous) {
+      this.#logger.info(
+        { id, attempts: response.attempts },
+        'Retried delete found no image; the first attempt deleted it',
+      );
+      return;
+    }
+    throw toGatewayError(response, {
+      action: `delete device image ${id}`,
+      argumentName: 'id',
+      notFoundMessage: `No device image with id ${id}`,
+    });
+  }
+
+  /**
+   * Graph's `retryUpload` (beta) for an image whose upload failed. It is
+   * not retried after an ambiguous failure, since Graph may have started the
+   * upload again.
+   */
+  async retryUpload(id: string): Promise<void> {
+    assertDeviceImageId(id, 'id');
+    const options: ToGatewayErrorOptions = {
+      action: `retry the upload of device image ${id}`,
+      argumentName: 'id',
+      notFoundMessage: `No device image with id ${id}`,
+      ambiguousOutcome:
+        'the upload may have restarted, so read the image status before ' +
+        'trying again',
+    };
+    const response = await this.#send(
+      { method: 'POST', path: `${DEVICE_IMAGES_PATH}/${id}/retryUpload` },
+      options,
+    );
+    if (response.ok) return;
+    if (response.status === 400) {
+      const said = graphMessage(response) ?? 'Graph refused it';
+      throw new BadUserInputError(
+        'id',
+        `Cannot retry the upload of device image ${id}: ${said}. Only ` +
+          'images whose upload failed (status failed) can be uploaded again.',
+        { graph: graphDetails(response), cause: toCause(response) },
+      );
+    }
+    throw toGatewayError(response, options);
+  }
+
+  /** Source images the tenant can upload, optionally of one category. */
+  async sourceImages(
+    category?: GraphSourceImageCategory,
+  ): Promise<GraphSourceImage[]> {
+    let query = '';
+    if (category !== undefined) {
+      assertSourceImageCategory(category, 'category');
+      query = `?$filter=${encodeQueryValue(`category eq '${category}'`)}`;
+    }
+    return this.#collect<GraphSourceImage>(
+      `${DEVICE_IMAGES_PATH}/getSourceImages${query}`,
+      'list source images',
+    );
+  }
+
+  async #loadBatch(
+    keys: readonly LoadKey[],
+  ): Promise<(GraphDeviceImage | null | Error)[]> {
+    const ids = [...new Set(keys.map((key) => key.id))];
+    const query = selectQuery(unionSelect(keys));
+    const token = await this.#getToken();
+    const answers = new Map<string, GraphResponse | Error>();
+    if (ids.length === 1) {
+      // One id needs no envelope: a plain GET is smaller and its failure is
+      // the call's own.
+      const id = ids[0]!;
+      answers.set(
+        id,
+        await this.#client
+          .request({
+            method: 'GET',
+            path: `${DEVICE_IMAGES_PATH}/${id}${query}`,
+            token,
+          })
+          .catch((error: unknown) =>
+            mapTransport(error, { action: `read device image ${id}` }),
+          ),
+      );
+    } else {
+      const result = await this.#client
+        .batch(
+          ids.map((id, index) => ({
+            id: String(index + 1),
+            method: 'GET' as const,
+            url: `${DEVICE_IMAGES_PATH}/${id}${query}`,
+          })),
+          token,
+        )
+        .catch((error: unknown) =>
+          mapTransport(error, { action: 'read device images' }),
+        );
+      if (result instanceof Error) throw result;
+      if (!result.outer.ok) {
+        throw toGatewayError(result.outer, { action: 'read device images' });
+      }
+      ids.forEach((id, index) => {
+        answers.set(
+          id,
+          result.items.get(String(index + 1)) ??
+            new Error(`Graph's $batch answer has no item for image ${id}.`),
+        );
+      });
+    }
+    return keys.map((key) => {
+      const answer = answers.get(key.id)!;
+      if (answer instanceof Error) return answer;
+      if (answer.ok) return answer.body as GraphDeviceImage;
+      if (answer.status === 404) return null;
+      return toGatewayError(answer, {
+        action: `read device image ${key.id}`,
+        argumentName: 'id',
+      });
+    });
+  }
+
+  /** Reads pages from `path`, following every `@odata.nextLink`. */
+  async #collect<T>(path: string, action: string): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    for (let next: string | undefined = path; next !== undefined;) {
+      const page: Collection<T> = await this.#fetchPage<T>(next, action);
+      items.push(...(page.value ?? []));
+      const link = page['@odata.nextLink'];
+      next = link === undefined ? undefined : this.#graphLinkPath(link);
+      if (next !== undefined && seen.has(next)) {
+        throw new Error(
+          `Graph's @odata.nextLink repeats an earlier page (${link}); ` +
+            'stopped following it.',
+        );
+      }
+      if (next !== undefined) seen.add(next);
+    }
+    return items;
+  }
+
+  async #fetchPage<T>(path: string, action: string): Promise<Collection<T>> {
+    const response = await this.#send<Collection<T>>(
+      { method: 'GET', path },
+      { action },
+    );
+    if (!response.ok) {
+      throw toGatewayError(response, { action, argumentName: 'filter' });
+    }
+    return response.body ?? {};
+  }
+
+  /** A caller-supplied page link, checked like Graph's own links. */
+  #pagePath(pageUrl: string): string {
+    const path =
+      typeof pageUrl === 'string'
+        ? this.#client.relativePath(pageUrl)
+        : undefined;
+    if (path === undefined) {
+      throw new BadUserInputError(
+        'pageUrl',
+        `Invalid pageUrl: expected an @odata.nextLink under ` +
+          `${this.#client.baseUrl}/, but got ${JSON.stringify(pageUrl)}.`,
+      );
+    }
+    return path;
+  }
+
+  /**
+   * Graph's next link as a path to request, refused when it leaves the
+   * configured origin and base path: the bearer token goes wherever the link
+   * points (contract §5, "Paging" says the link is opaque, not where).
+   */
+  #graphLinkPath(link: string): string {
+    const path = this.#client.relativePath(link);
+    if (path === undefined) {
+      throw new Error(
+        `Graph sent an @odata.nextLink outside ${this.#client.baseUrl}/ ` +
+          `(${link}); it was not followed, so the token stays with Graph.`,
+      );
+    }
+    return path;
+  }
+
+  /**
+   * Looks up what an ambiguous create left behind. Graph's `$filter` on
+   * `version` is not documented (contract §1), so the version is matched
+   * here.
+   */
+  async #findCreated(
+    input: GraphCreateDeviceImage,
+    action: string,
+    failure: GraphFailure,
+  ): Promise<GraphDeviceImage | undefined> {
+    let images: GraphDeviceImage[];
+    try {
+      images = await this.listAll({
+        filter: { displayName: input.displayName },
+      });
+    } catch (error) {
+      throw new UpstreamUnavailableError(
+        `Graph failed while trying to ${action}, and looking for the image ` +
+          'afterwards failed too; whether it was created is unknown, so ' +
+          'list the images before creating it again',
+        { graph: graphDetails(failure), cause: error },
+      );
+    }
+    return images.find(
+      (image) =>
+        image.displayName === input.displayName &&
+        image.version === input.version,
+    );
+  }
+
+  /** Sends with this caller's token; no answer becomes a gateway error. */
+  async #send<T = unknown>(
+    request: Omit<GraphRequest, 'token'>,
+    errorOptions: ToGatewayErrorOptions,
+  ): Promise<GraphResponse<T>> {
+    const token = await this.#getToken();
+    try {
+      return await this.#client.request<T>({ ...request, token });
+    } catch (error) {
+      throw mapTransport(error, errorOptions);
+    }
+  }
+}
+
+/** Whether a failed create may have been applied (see `create`). */
+function isAmbiguous(outcome: GraphFailure): boolean {
+  return outcome instanceof GraphTransportError || outcome.status >= 500;
+}
+
+/** A call that got no answer becomes a gateway error; others rethrow. */
+function mapTransport(error: unknown, options: ToGatewayErrorOptions): Error {
+  if (error instanceof GraphTransportError) {
+    return toGatewayError(error, options);
+  }
+  throw error;
+}
+
+function graphMessage(response: GraphResponse): string | undefined {
+  const message = (response.body as Partial<GraphErrorBody> | undefined)?.error
+    ?.message;
+  return typeof message === 'string' && message !== '' ? message : undefined;
+}
+
+/**
+ * Normalises a selection: known properties only (a resolver passing
+ * anything else is a bug), `id` first, the rest in the order asked, once.
+ */
+function normalizeSelect(
+  select: readonly DeviceImageProperty[] | undefined,
+): readonly DeviceImageProperty[] | undefined {
+  if (select === undefined) return undefined;
+  for (const property of select) {
+    if (!(DEVICE_IMAGE_PROPERTIES as readonly string[]).includes(property)) {
+      throw new TypeError(
+        `Cannot select "${String(property)}": expected one of ` +
+          `${DEVICE_IMAGE_PROPERTIES.join(', ')}.`,
+      );
+    }
+  }
+  return [...new Set<DeviceImageProperty>(['id', ...select])];
+}
+
+/** The union of a batch's selections; Graph's default if any asks for it. */
+function unionSelect(
+  keys: readonly LoadKey[],
+): readonly DeviceImageProperty[] | undefined {
+  if (keys.some((key) => key.select === undefined)) return undefined;
+  return [...new Set(keys.flatMap((key) => key.select!))];
+}
+
+function selectQuery(
+  select: readonly DeviceImageProperty[] | undefined,
+): string {
+  return select === undefined ? '' : `?$select=${select.join(',')}`;
+}
+
+/** `$select`, `$filter` and `$top` for a list call, validated first. */
+function listQuery(options: ListDeviceImagesOptions): string {
+  const parts: string[] = [];
+  const select = normalizeSelect(options.select);
+  if (select !== undefined) parts.push(`$select=${select.join(',')}`);
+  const filter = filterExpression(options.filter);
+  if (filter !== undefined) {
+    parts.push(`$filter=${encodeQueryValue(filter)}`);
+  }
+  if (options.top !== undefined) {
+    assertPageSize(options.top, 'top');
+    parts.push(`$top=${options.top}`);
+  }
+  return parts.length === 0 ? '' : `?${parts.join('&')}`;
+}
+
+/**
+ * The OData `$filter` for a {@link DeviceImageFilter}: equality terms joined
+ * with `and`, strings quoted with embedded quotes doubled (OData ABNF,
+ * `SQUOTE-in-string`).
+ */
+export function filterExpression(
+  filter: DeviceImageFilter | undefined,
+): string | undefined {
+  if (filter === undefined) return undefined;
+  const terms: string[] = [];
+  if (filter.status !== undefined) {
+    assertDeviceImageStatus(filter.status, 'filter.status');
+    terms.push(`status eq ${odataString(filter.status)}`);
+  }
+  if (filter.displayName !== undefined) {
+    assertDisplayName(filter.displayName, 'filter.displayName');
+    terms.push(`displayName eq ${odataString(filter.displayName)}`);
+  }
+  return terms.length === 0 ? undefined : terms.join(' and ');
+}
+
+function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Percent-encodes a query value but keeps the characters OData reads
+ * literally (`'`, `,`, `(`, `)`), so the query stays legible in logs.
+ */
+function encodeQueryValue(value: string): string {
+  return encodeURIComponent(value).replace(/%2C/g, ',');
+}
