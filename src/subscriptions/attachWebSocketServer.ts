@@ -1,0 +1,222 @@
+/**
+ * The thin graphql-ws adapter: the GraphQL over WebSocket protocol
+ * (`graphql-transport-ws`, https://github.com/graphql/graphql-over-http/blob/main/rfcs/GraphQLOverWebSocket.md)
+ * on a `ws` server that shares the gateway's HTTP port and path. Everything
+ * about images lives in the hub; this file only authenticates, builds one
+ * context per operation and masks unexpected errors.
+ */
+import type http from 'node:http';
+
+import {
+  GraphQLError,
+  parse,
+  subscribe,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+
+import { ErrorCode, isGatewayError } from '../errors/index.js';
+import type { Logger } from '../logger.js';
+import type { GatewayContext } from '../resolvers/context.js';
+
+/** Options of {@link attachWebSocketServer}. */
+export interface WebSocketServerOptions {
+  schema: GraphQLSchema;
+  /** The HTTP path upgrades are accepted on, e.g. `/graphql`. */
+  path: string;
+  logger: Logger;
+  /**
+   * Builds the context of one operation from the `connection_init`
+   * payload and the upgrade request. It is called once at
+   * `connection_init`, to authenticate, and once per operation. An error
+   * with code UNAUTHENTICATED or FORBIDDEN closes the socket with
+   * `CloseCode.Forbidden` (4403).
+   */
+  createContext: (
+    connectionParams: Record<string, unknown> | undefined,
+    request: http.IncomingMessage,
+  ) => Promise<GatewayContext>;
+  /**
+   * Milliseconds between keep-alive pings; a socket that does not answer
+   * one within the same time is terminated.
+   * @default 12_000 // 12 seconds
+   */
+  keepAliveMs?: number | undefined;
+}
+
+/** What {@link attachWebSocketServer} returns. */
+export interface AttachedWebSocketServer {
+  /**
+   * Closes every socket with 1001 (going away, RFC 6455 §7.4.1) and stops
+   * accepting upgrades; the HTTP server stays open.
+   */
+  close(): Promise<void>;
+}
+
+/** Parsed and validated documents kept, by query text. */
+const DOCUMENT_CACHE_SIZE = 200;
+
+/**
+ * Serves GraphQL over WebSocket on `httpServer` at `options.path`. Protocol
+ * violations close the socket with graphql-ws `CloseCode` members.
+ */
+export function attachWebSocketServer(
+  httpServer: http.Server,
+  options: WebSocketServerOptions,
+): AttachedWebSocketServer {
+  const { schema, logger, createContext } = options;
+  const documents = new Map<string, DocumentNode>();
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: options.path,
+  });
+
+  // Parsing and validating once per query text matters when thousands of
+  // clients send the same subscription.
+  const prepare = (query: string): DocumentNode | readonly GraphQLError[] => {
+    const cached = documents.get(query);
+    if (cached) return cached;
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : toInternal(error)];
+    }
+    const errors = validate(schema, document);
+    if (errors.length > 0) return errors;
+    if (documents.size >= DOCUMENT_CACHE_SIZE) {
+      documents.delete(documents.keys().next().value as string);
+    }
+    documents.set(query, document);
+    return document;
+  };
+
+  const mask = (
+    errors: readonly GraphQLError[],
+    operationId: string,
+  ): GraphQLFormattedError[] =>
+    errors.map((error) => {
+      if (typeof error.extensions['code'] === 'string') return error.toJSON();
+      // Syntax and validation errors are raised by graphql-js itself about
+      // the document the client sent: safe, and useful, to show.
+      if (!error.originalError) return error.toJSON();
+      logger.error(
+        { err: error.originalError, operationId },
+        'unexpected error in a WebSocket operation',
+      );
+      return {
+        message: 'Internal server error',
+        extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+      };
+    });
+
+  const disposable = useServer<Record<string, unknown>>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const { socket, request } = ctx.extra;
+        try {
+          await createContext(ctx.connectionParams, request);
+          logger.debug('WebSocket connection acknowledged');
+          return true;
+        } catch (error) {
+          if (isAuthError(error)) {
+            logger.debug({ err: error }, 'WebSocket connection refused');
+            return false; // graphql-ws closes with CloseCode.Forbidden
+          }
+          logger.error({ err: error }, 'WebSocket connection_init failed');
+          socket.close(CloseCode.InternalServerError, 'Internal server error');
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const document = prepare(payload.query);
+        if (!('kind' in document)) return document;
+        let contextValue: GatewayContext;
+        try {
+          contextValue = await createContext(
+            ctx.connectionParams,
+            ctx.extra.request,
+          );
+        } catch (error) {
+          if (isAuthError(error)) {
+            // Credentials expired since connection_init: the client must
+            // reconnect with new ones, which only a close tells it.
+            ctx.extra.socket.close(CloseCode.Forbidden, 'Forbidden');
+            return [error as GraphQLError];
+          }
+          return isGatewayError(error) ? [error] : [toInternal(error)];
+        }
+        const operationLogger = contextValue.logger.child({
+          operationId: id,
+          operationName: payload.operationName ?? undefined,
+        });
+        operationLogger.debug('WebSocket operation starts');
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: { ...contextValue, logger: operationLogger },
+        };
+        return args;
+      },
+      subscribe: async (args) => {
+        const result = await subscribe(args);
+        if (Symbol.asyncIterator in result || !result.errors) return result;
+        // A stream that could not start (a malformed id, say) is an `error`
+        // message under the protocol, not a `next` carrying errors.
+        return failedStream(result);
+      },
+      onNext: (_ctx, id, _payload, _args, result) =>
+        result.errors
+          ? { ...result, errors: mask(result.errors, id) }
+          : undefined,
+      onError: (_ctx, id, _payload, errors) => mask(errors, id),
+      onComplete: (_ctx, id) => {
+        logger.debug({ operationId: id }, 'WebSocket operation completes');
+      },
+      onClose: (_ctx, code, reason) => {
+        logger.debug({ code, reason }, 'WebSocket connection closed');
+      },
+    },
+    wsServer,
+    options.keepAliveMs ?? 12_000,
+  );
+
+  return {
+    async close() {
+      await disposable.dispose();
+      documents.clear();
+    },
+  };
+}
+
+function isAuthError(error: unknown): boolean {
+  return (
+    isGatewayError(error) &&
+    (error.code === ErrorCode.UNAUTHENTICATED ||
+      error.code === ErrorCode.FORBIDDEN)
+  );
+}
+
+function toInternal(error: unknown): GraphQLError {
+  return new GraphQLError('Internal server error', {
+    originalError: error instanceof Error ? error : undefined,
+  });
+}
+
+/**
+ * A stream whose first read rejects with the result's first error;
+ * graphql-ws turns it into an `error` message that keeps its extensions.
+ */
+async function* failedStream(result: ExecutionResult): AsyncGenerator<never> {
+  throw result.errors?.[0] ?? new GraphQLError('Subscription failed');
+}
