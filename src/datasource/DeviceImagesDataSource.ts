@@ -257,11 +257,12 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
     );
     if (response.ok) return;
     if (response.status === 400) {
-      const said = graphMessage(response) ?? 'Graph refused it';
       throw new BadUserInputError(
         'id',
-        `Cannot retry the upload of device image ${id}: ${said}. Only ` +
-          'images whose upload failed (status failed) can be uploaded again.',
+        `Cannot retry the upload of device image ${id}: ` +
+          (graphMessage(response) ??
+            'Graph refused; only images whose upload failed can be ' +
+              'uploaded again.'),
         { graph: graphDetails(response), cause: toCause(response) },
       );
     }
@@ -429,9 +430,12 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
         { graph: graphDetails(failure), cause: error },
       );
     }
+    // Display names are compared as Graph's uniqueness rule would, without
+    // regard to case.
+    const name = input.displayName.toLowerCase();
     return images.find(
       (image) =>
-        image.displayName === input.displayName &&
+        image.displayName?.toLowerCase() === name &&
         image.version === input.version,
     );
   }
