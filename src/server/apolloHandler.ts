@@ -1,0 +1,112 @@
+/**
+ * The thin adapter between `node:http` and Apollo Server: it turns an
+ * `IncomingMessage` into Apollo's `HTTPGraphQLRequest` and writes Apollo's
+ * answer back. Parsing GraphQL, CSRF prevention, content negotiation and
+ * status codes stay Apollo's. Internal to `src/server/`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+
+import type { GatewayContext } from '../resolvers/context.js';
+import { PayloadTooLargeError, readBody } from './readBody.js';
+
+export interface ApolloHandlerOptions {
+  /** Largest body read, in bytes; larger requests get 413. */
+  maxBodyBytes: number;
+  /** Builds the operation's context; may throw a GatewayError. */
+  createContext: (req: IncomingMessage) => Promise<GatewayContext>;
+}
+
+/** Writes a JSON error body in the GraphQL response shape. */
+export function sendJsonError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+): void {
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const mediaType = value.split(';', 1)[0]?.trim().toLowerCase();
+  return mediaType === 'application/json';
+}
+
+/**
+ * Returns a request handler for the GraphQL endpoint. Apollo must have been
+ * started.
+ */
+export function createApolloHandler(
+  apollo: ApolloServer<GatewayContext>,
+  options: ApolloHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) {
+        headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+    }
+    const url = req.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const method = req.method ?? 'GET';
+
+    let body: unknown;
+    if (method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req, options.maxBodyBytes);
+      } catch (error) {
+        if (error instanceof PayloadTooLargeError) {
+          sendJsonError(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
+          return;
+        }
+        throw error;
+      }
+      // Apollo leaves body parsing to the integration; a body that is not
+      // JSON although labelled so is the client's mistake, hence 400.
+      if (isJsonContentType(headers.get('content-type')) && text !== '') {
+        try {
+          body = JSON.parse(text);
+        } catch (error) {
+          sendJsonError(
+            res,
+            400,
+            'BAD_REQUEST',
+            `Request body is not valid JSON: ${(error as Error).message}`,
+          );
+          return;
+        }
+      } else {
+        body = text;
+      }
+    }
+
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method: method.toUpperCase(),
+        headers,
+        search: queryStart < 0 ? '' : url.slice(queryStart),
+        body,
+      },
+      context: () => options.createContext(req),
+    });
+
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.setHeader('content-length', Buffer.byteLength(response.body.string));
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+}

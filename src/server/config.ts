@@ -1,0 +1,260 @@
+/**
+ * The gateway's configuration: one `GatewayConfig`, read from the
+ * environment and checked once at start. Every default lives in
+ * {@link loadConfig}; a bad value stops the start with a `ConfigError`
+ * whose one-line message names the setting, what was expected and what
+ * arrived.
+ */
+
+/** The public Graph endpoint used when credentials are configured. */
+export const GRAPH_BETA_URL = 'https://graph.microsoft.com/beta';
+
+/** How the gateway authenticates to Graph. */
+export type GraphAuth =
+  /** The embedded simulator, with a fixed token it accepts. */
+  | { mode: 'embedded' }
+  /** A fixed bearer token (`GRAPH_ACCESS_TOKEN`). */
+  | { mode: 'static'; token: string }
+  /** App-only tokens for `GRAPH_TENANT_ID`/`CLIENT_ID`/`CLIENT_SECRET`. */
+  | {
+      mode: 'client-credentials';
+      tenantId: string;
+      clientId: string;
+      clientSecret: string;
+      /**
+       * The identity platform's host.
+       * @default 'https://login.microsoftonline.com'
+       */
+      authorityHost?: string | undefined;
+    }
+  /** Each caller's own `Authorization: Bearer` token is forwarded. */
+  | { mode: 'passthrough' };
+
+export interface GatewayConfig {
+  /** TCP port of the HTTP and WebSocket server; 0 picks a free one. @default 4000 */
+  port: number;
+  /** Interface to bind. @default '127.0.0.1' */
+  host: string;
+  /**
+   * Graph's base URL, up to and including the version segment. Undefined
+   * starts the embedded simulator and sends Graph calls there.
+   * @default undefined // embedded simulator; `GRAPH_BETA_URL` with credentials
+   */
+  graphBaseUrl: string | undefined;
+  /** How Graph calls are authenticated. @default { mode: 'embedded' } */
+  auth: GraphAuth;
+  /**
+   * How long an embedded simulator's upload stays pending, in milliseconds.
+   * @default undefined // the simulator's own default (20 seconds)
+   */
+  simulatorUploadMs: number | undefined;
+  /** Milliseconds between polls of Graph for subscriptions. @default 5_000 // 5 seconds */
+  pollIntervalMs: number;
+  /** Milliseconds before a Graph call is abandoned. @default 30_000 // 30 seconds */
+  graphTimeoutMs: number;
+  /** Largest request body accepted, in bytes (413 above). @default 1_048_576 // 1 MiB */
+  maxBodyBytes: number;
+  /** pino level. @default 'info' */
+  logLevel: LogLevel;
+  /** Human-readable log lines instead of JSON. @default false */
+  logPretty: boolean;
+  /** Serves GraphiQL on `/graphql` to browsers. @default true, false in production */
+  graphiql: boolean;
+  /** `NODE_ENV`; `development` shows stacks of masked errors. @default 'development' */
+  nodeEnv: string;
+}
+
+export const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A setting that cannot be used; `message` is one line for a person. */
+export class ConfigError extends Error {
+  /** The environment variable that was wrong. */
+  readonly setting: string;
+
+  constructor(setting: string, expected: string, received: string) {
+    super(`${setting}: expected ${expected}, but got ${received}.`);
+    this.name = 'ConfigError';
+    this.setting = setting;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+}
+
+function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = present(env, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new ConfigError(
+      name,
+      `a whole number from ${min} to ${max}`,
+      quote(text),
+    );
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const text = present(env, name)?.toLowerCase();
+  if (text === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(text)) return true;
+  if (['false', '0', 'no'].includes(text)) return false;
+  throw new ConfigError(name, 'true or false', quote(env[name] ?? ''));
+}
+
+function httpUrl(env: Env, name: string): string | undefined {
+  const text = present(env, name);
+  if (text === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(
+      name,
+      'an http(s) URL such as https://graph.microsoft.com/beta',
+      quote(text),
+    );
+  }
+  return text.replace(/\/+$/, '');
+}
+
+/** Reads the credential settings into one `GraphAuth`. */
+function readAuth(env: Env): GraphAuth {
+  const mode = present(env, 'GRAPH_AUTH');
+  const token = present(env, 'GRAPH_ACCESS_TOKEN');
+  const parts = {
+    GRAPH_TENANT_ID: present(env, 'GRAPH_TENANT_ID'),
+    GRAPH_CLIENT_ID: present(env, 'GRAPH_CLIENT_ID'),
+    GRAPH_CLIENT_SECRET: present(env, 'GRAPH_CLIENT_SECRET'),
+  };
+  const given = Object.entries(parts).filter(([, v]) => v !== undefined);
+  if (mode !== undefined && mode !== 'passthrough') {
+    throw new ConfigError(
+      'GRAPH_AUTH',
+      '"passthrough" or nothing',
+      quote(mode),
+    );
+  }
+  if (mode === 'passthrough' && (token !== undefined || given.length > 0)) {
+    throw new ConfigError(
+      'GRAPH_AUTH',
+      'no GRAPH_ACCESS_TOKEN or GRAPH_CLIENT_* settings with "passthrough"',
+      `"passthrough" together with ${
+        token !== undefined ? 'GRAPH_ACCESS_TOKEN' : given[0]?.[0]
+      }`,
+    );
+  }
+  if (mode === 'passthrough') return { mode: 'passthrough' };
+  if (given.length > 0 && given.length < 3) {
+    const missing = Object.keys(parts).filter(
+      (name) => parts[name as keyof typeof parts] === undefined,
+    );
+    throw new ConfigError(
+      missing[0] as string,
+      'GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET all set ' +
+        'together',
+      `only ${given.map(([name]) => name).join(' and ')}`,
+    );
+  }
+  if (given.length === 3 && token !== undefined) {
+    throw new ConfigError(
+      'GRAPH_ACCESS_TOKEN',
+      'either GRAPH_ACCESS_TOKEN or the GRAPH_CLIENT_* credentials',
+      'both',
+    );
+  }
+  if (given.length === 3) {
+    return {
+      mode: 'client-credentials',
+      tenantId: parts.GRAPH_TENANT_ID as string,
+      clientId: parts.GRAPH_CLIENT_ID as string,
+      clientSecret: parts.GRAPH_CLIENT_SECRET as string,
+    };
+  }
+  if (token !== undefined) return { mode: 'static', token };
+  return { mode: 'embedded' };
+}
+
+/**
+ * Reads and checks the environment. Throws `ConfigError` for the first bad
+ * setting.
+ */
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
+  const auth = readAuth(env);
+  let graphBaseUrl = httpUrl(env, 'GRAPH_BASE_URL');
+  // With credentials but no URL, the real Graph is meant; with neither, the
+  // embedded simulator. A pass-through caller's token suits either.
+  if (
+    graphBaseUrl === undefined &&
+    (auth.mode === 'static' || auth.mode === 'client-credentials')
+  ) {
+    graphBaseUrl = GRAPH_BETA_URL;
+  }
+  const finalAuth: GraphAuth =
+    auth.mode === 'embedded' && graphBaseUrl !== undefined
+      ? failNoCredentials()
+      : auth;
+  const logLevel = (present(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(
+      'LOG_LEVEL',
+      `one of ${LOG_LEVELS.join(', ')}`,
+      quote(env['LOG_LEVEL'] ?? ''),
+    );
+  }
+  const simulatorUploadMs = present(env, 'SIMULATOR_UPLOAD_MS');
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65_535),
+    host: present(env, 'HOST') ?? '127.0.0.1',
+    graphBaseUrl,
+    auth: finalAuth,
+    simulatorUploadMs:
+      simulatorUploadMs === undefined
+        ? undefined
+        : integer(env, 'SIMULATOR_UPLOAD_MS', 0, 0, 3_600_000),
+    pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 5_000, 10, 3_600_000),
+    graphTimeoutMs: integer(env, 'GRAPH_TIMEOUT_MS', 30_000, 1, 600_000),
+    maxBodyBytes: 1_048_576,
+    logLevel: logLevel as LogLevel,
+    logPretty: boolean(env, 'LOG_PRETTY', false),
+    graphiql: boolean(env, 'GRAPHIQL', nodeEnv !== 'production'),
+    nodeEnv,
+  };
+}
+
+function failNoCredentials(): never {
+  throw new ConfigError(
+    'GRAPH_BASE_URL',
+    'credentials with it (GRAPH_ACCESS_TOKEN, the GRAPH_CLIENT_* settings ' +
+      'or GRAPH_AUTH=passthrough)',
+    'a URL and no credentials',
+  );
+}

@@ -1,0 +1,270 @@
+/**
+ * The gateway: one `node:http` server answering GraphQL over HTTP (Apollo
+ * Server, through apolloHandler.ts) and over WebSocket (graphql-ws, through
+ * the subscriptions module) from the same executable schema, plus GraphiQL.
+ */
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+
+import { GraphClient } from '../datasource/index.js';
+import { createSilentLogger, type Logger } from '../logger.js';
+import type { GatewayContext } from '../resolvers/context.js';
+import { createSchema } from '../resolvers/index.js';
+import { startSimulator, type Simulator } from '../simulator/index.js';
+import {
+  attachWebSocketServer,
+  createSubscriptionHub,
+} from '../subscriptions/index.js';
+import { createApolloHandler, sendJsonError } from './apolloHandler.js';
+import type { GatewayConfig } from './config.js';
+import { createContextFactory } from './createContextFactory.js';
+import { createFormatError } from './formatError.js';
+import { createGraphiqlHandler } from './graphiql/index.js';
+
+/** The path of the GraphQL endpoint, for HTTP and WebSocket alike. */
+export const GRAPHQL_PATH = '/graphql';
+
+/**
+ * How long `close()` lets requests in flight finish before cutting their
+ * connections.
+ */
+const CLOSE_GRACE_MS = 5_000;
+
+/** A running gateway. */
+export interface Gateway {
+  /** E.g. `http://127.0.0.1:4000/graphql`. */
+  readonly url: string;
+  /** E.g. `ws://127.0.0.1:4000/graphql`. */
+  readonly wsUrl: string;
+  readonly httpServer: Server;
+  /** Where Graph calls go: the configured URL or the embedded simulator. */
+  readonly graphBaseUrl: string;
+  /** The embedded simulator, when the configuration asked for one. */
+  readonly simulator: Simulator | undefined;
+  /**
+   * Stops accepting connections, then closes WebSockets, the subscription
+   * hub, Apollo, the Graph connection pool and the embedded simulator, in
+   * that order. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+export interface CreateGatewayOptions {
+  /** Where the gateway logs. @default a silent logger */
+  logger?: Logger | undefined;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stops the server accepting, waits for requests in flight, then cuts. */
+function stopAccepting(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(
+      () => server.closeAllConnections(),
+      CLOSE_GRACE_MS,
+    );
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** What a gateway has started so far, so a failed start can undo it. */
+interface Started {
+  simulator?: Simulator;
+  client?: GraphClient;
+  hub?: ReturnType<typeof createSubscriptionHub>;
+  apollo?: ApolloServer<GatewayContext>;
+  httpServer?: Server;
+  sockets?: { close(): Promise<void> };
+}
+
+/**
+ * Closes what was started. HTTP requests in flight may finish (up to
+ * {@link CLOSE_GRACE_MS}) before Apollo and the Graph pool they use close;
+ * WebSockets close at once, since subscriptions never finish by themselves.
+ */
+async function shutdown(started: Started, logger: Logger): Promise<void> {
+  const step = async (what: string, run: () => Promise<void> | undefined) => {
+    try {
+      await run();
+    } catch (err) {
+      logger.error({ err }, `closing ${what} failed`);
+    }
+  };
+  const { httpServer } = started;
+  const listening = httpServer?.listening
+    ? stopAccepting(httpServer)
+    : undefined;
+  await step('WebSockets', () => started.sockets?.close());
+  await step('the HTTP server', () => listening);
+  await step('the subscription hub', () => started.hub?.close());
+  await step('Apollo Server', () => started.apollo?.stop());
+  await step('the Graph pool', () => started.client?.close());
+  await step('the embedded simulator', () => started.simulator?.close());
+}
+
+/**
+ * Starts a gateway. With no `graphBaseUrl` in `config`, an embedded
+ * simulator is started first and closed with the gateway.
+ */
+export async function createGateway(
+  config: GatewayConfig,
+  options: CreateGatewayOptions = {},
+): Promise<Gateway> {
+  const logger = options.logger ?? createSilentLogger();
+  const started: Started = {};
+  try {
+    let graphBaseUrl = config.graphBaseUrl;
+    if (graphBaseUrl === undefined) {
+      const simulator = await startSimulator({
+        port: 0,
+        host: '127.0.0.1',
+        ...(config.simulatorUploadMs === undefined
+          ? {}
+          : { uploadMs: config.simulatorUploadMs }),
+        logger: logger.child({ component: 'simulator' }),
+      });
+      started.simulator = simulator;
+      graphBaseUrl = simulator.baseUrl;
+    }
+
+    // One pool per Graph origin, shared by every request of this gateway.
+    const client = new GraphClient({
+      baseUrl: graphBaseUrl,
+      timeoutMs: config.graphTimeoutMs,
+      logger: logger.child({ component: 'graph' }),
+    });
+    started.client = client;
+
+    const hub = createSubscriptionHub({
+      pollIntervalMs: config.pollIntervalMs,
+      logger: logger.child({ component: 'subscriptions' }),
+    });
+    started.hub = hub;
+
+    const schema = createSchema();
+    const apollo = new ApolloServer<GatewayContext>({
+      schema,
+      logger,
+      formatError: createFormatError({
+        logger,
+        development: config.nodeEnv === 'development',
+      }),
+      // Masked errors carry their stack only through formatError, and only
+      // in development; Apollo's own stacks would leak it for every error.
+      includeStacktraceInErrorResponses: false,
+      // Apollo pretty-prints by default; compact JSON is cheaper to write
+      // and to read.
+      stringifyResult: (result) => JSON.stringify(result),
+      allowBatchedHttpRequests: false,
+      csrfPrevention: true,
+      // Each plugin below would otherwise install itself by default and
+      // cost time on every request (PERFORMANCE.md); GraphiQL is our own.
+      plugins: [
+        ApolloServerPluginCacheControlDisabled(),
+        ApolloServerPluginLandingPageDisabled(),
+        ApolloServerPluginUsageReportingDisabled(),
+        ApolloServerPluginSchemaReportingDisabled(),
+        ApolloServerPluginInlineTraceDisabled(),
+      ],
+    });
+    await apollo.start();
+    started.apollo = apollo;
+
+    const contexts = createContextFactory({
+      auth: config.auth,
+      client,
+      hub,
+      logger,
+    });
+    const graphql = createApolloHandler(apollo, {
+      maxBodyBytes: config.maxBodyBytes,
+      createContext: contexts.fromHttp,
+    });
+    const graphiql = config.graphiql
+      ? createGraphiqlHandler({
+          enabled: true,
+          graphqlPath: GRAPHQL_PATH,
+          passthroughAuth: config.auth.mode === 'passthrough',
+        })
+      : undefined;
+
+    const handle = async (req: IncomingMessage, res: ServerResponse) => {
+      if (graphiql?.(req, res)) return;
+      const url = req.url ?? '/';
+      const queryStart = url.indexOf('?');
+      const path = queryStart < 0 ? url : url.slice(0, queryStart);
+      if (path === GRAPHQL_PATH) {
+        await graphql(req, res);
+        return;
+      }
+      sendJsonError(
+        res,
+        404,
+        'NOT_FOUND',
+        `Nothing is served at ${path}; GraphQL is at ${GRAPHQL_PATH}.`,
+      );
+    };
+
+    const httpServer = createServer((req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        logger.error({ err, url: req.url }, 'request failed');
+        if (res.headersSent) {
+          res.destroy();
+        } else {
+          sendJsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal error');
+        }
+      });
+    });
+    started.httpServer = httpServer;
+    await listen(httpServer, config.port, config.host);
+
+    started.sockets = attachWebSocketServer(httpServer, {
+      schema,
+      path: GRAPHQL_PATH,
+      logger: logger.child({ component: 'websocket' }),
+      createContext: contexts.fromWebSocket,
+    });
+
+    const { port } = httpServer.address() as AddressInfo;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${host}:${port}${GRAPHQL_PATH}`,
+      wsUrl: `ws://${host}:${port}${GRAPHQL_PATH}`,
+      httpServer,
+      graphBaseUrl,
+      simulator: started.simulator,
+      close: () => (closing ??= shutdown(started, logger)),
+    };
+  } catch (error) {
+    await shutdown(started, logger);
+    throw error;
+  }
+}
