@@ -2,7 +2,7 @@
  * The one pino logger of a process. Modules receive it (or a child of it)
  * through their options and never reach for `console`.
  */
-import { pino, type Logger } from 'pino';
+import { pino, stdSerializers, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -25,7 +25,72 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'connectionParams.authorization',
   'headers.authorization',
+  'headers.Authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  '*.headers.cookie',
+  'req.headers["x-api-key"]',
+  'password',
+  '*.password',
+  'client_secret',
+  '*.client_secret',
+  'access_token',
+  '*.access_token',
+  'refresh_token',
+  '*.refresh_token',
+  // graphql-ws connection parameters are the client's credentials, in
+  // whatever shape the client chose: never log any of them.
+  'connectionParams',
+  '*.connectionParams',
 ];
+
+// Private: credentials as they appear inside free text (error messages,
+// stacks, echoed request lines), which path redaction cannot reach.
+const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]'],
+  [/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[redacted]'],
+  [
+    /\b(client_secret|client_assertion|access_token|refresh_token|password)=[^&\s"']+/gi,
+    '$1=[redacted]',
+  ],
+];
+
+/**
+ * Replaces credentials found in free text (bearer and basic credentials,
+ * JWTs, secrets in form bodies or query strings) with `[redacted]`.
+ */
+export function scrubSecrets(text: string): string {
+  let scrubbed = text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) {
+    scrubbed = scrubbed.replace(pattern, replacement);
+  }
+  return scrubbed;
+}
+
+/**
+ * pino's error serializer with credentials scrubbed from the message, the
+ * stack and every string property: upstream errors often quote the request
+ * that failed, headers included.
+ */
+export function serializeError(err: unknown): unknown {
+  return scrubDeep(stdSerializers.err(err as Error), 4);
+}
+
+// Private: walks a serialized value a few levels deep; errors nest causes
+// and GraphQL extensions, but never deeply.
+function scrubDeep(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (depth === 0 || value === null || typeof value !== 'object') {
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth - 1));
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    record[key] = scrubDeep(record[key], depth - 1);
+  }
+  return record;
+}
 
 export interface LoggerOptions {
   /** Minimum level written. @default 'info' */
@@ -44,6 +109,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const config = {
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError, error: serializeError },
   };
   if (options.pretty) {
     return pino({
@@ -51,9 +117,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       transport: { target: 'pino-pretty', options: { colorize: true } },
     });
   }
-  return options.destination
-    ? pino(config, options.destination)
-    : pino(config);
+  return options.destination ? pino(config, options.destination) : pino(config);
+}
+
+/**
+ * Whether logs should be human-readable by default: `LOG_PRETTY=true` or
+ * `false` decides; unset, a terminal outside production gets pretty lines
+ * and anything else (a container, a pipe to a collector) gets JSON.
+ */
+export function prettyByDefault(
+  env: NodeJS.ProcessEnv,
+  isTTY: boolean,
+): boolean {
+  if (env.LOG_PRETTY === 'true') return true;
+  if (env.LOG_PRETTY === 'false') return false;
+  return isTTY && env.NODE_ENV !== 'production';
 }
 
 /** A logger that writes nothing, for library use without a logger. */

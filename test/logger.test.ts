@@ -1,0 +1,71 @@
+import { PassThrough } from 'node:stream';
+
+import { describe, expect, it } from 'vitest';
+
+import { createLogger, prettyByDefault, scrubSecrets } from '../src/logger.js';
+
+const CANARY = 'canary-7f3e9a';
+const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { logger: createLogger({ destination: stream }), read: () => text };
+}
+
+describe('Logger: redaction', () => {
+  it('blanks authorization headers at any nesting the gateway logs', () => {
+    const { logger, read } = capture();
+    logger.info({ headers: { authorization: `Bearer ${CANARY}` } }, 'a');
+    logger.info({ req: { headers: { Authorization: CANARY } } }, 'b');
+    logger.info({ request: { headers: { cookie: CANARY } } }, 'c');
+    expect(read()).not.toContain(CANARY);
+    expect(read().match(/\[redacted\]/g)).toHaveLength(3);
+  });
+
+  it('blanks graphql-ws connection parameters whatever their shape', () => {
+    const { logger, read } = capture();
+    logger.info({ connectionParams: { apiKey: CANARY } }, 'a');
+    logger.info({ ctx: { connectionParams: { Authorization: CANARY } } }, 'b');
+    expect(read()).not.toContain(CANARY);
+  });
+
+  it('scrubs credentials from error messages, stacks and properties', () => {
+    const { logger, read } = capture();
+    const cause = new Error(`token endpoint said client_secret=${CANARY}`);
+    const err = Object.assign(
+      new Error(`GET /x with Authorization: Bearer ${CANARY} failed`, {
+        cause,
+      }),
+      { request: `Authorization: Bearer ${JWT}` },
+    );
+    logger.error({ err }, 'failed');
+    logger.error({ error: new Error(`got ${JWT}`) }, 'failed');
+    const text = read();
+    expect(text).not.toContain(CANARY);
+    expect(text).not.toContain(JWT);
+    expect(text).toContain('Bearer [redacted]');
+    expect(text).toContain('client_secret=[redacted]');
+  });
+});
+
+describe('Logger: helpers', () => {
+  it('replaces bearer tokens, JWTs and form secrets in text', () => {
+    expect(scrubSecrets(`Bearer ${CANARY}, id ${JWT}`)).toBe(
+      'Bearer [redacted], id [redacted]',
+    );
+    expect(scrubSecrets(`grant=x&access_token=${CANARY}&y=1`)).toBe(
+      'grant=x&access_token=[redacted]&y=1',
+    );
+    expect(scrubSecrets('plain text')).toBe('plain text');
+  });
+
+  it('pretty-prints by default only on a terminal outside production', () => {
+    expect(prettyByDefault({}, true)).toBe(true);
+    expect(prettyByDefault({}, false)).toBe(false);
+    expect(prettyByDefault({ NODE_ENV: 'production' }, true)).toBe(false);
+    expect(prettyByDefault({ LOG_PRETTY: 'true' }, false)).toBe(true);
+    expect(prettyByDefault({ LOG_PRETTY: 'false' }, true)).toBe(false);
+  });
+});
