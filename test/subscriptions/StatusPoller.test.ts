@@ -1,0 +1,305 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  DeviceImagesDataSource,
+  GraphClient,
+} from '../../src/datasource/index.js';
+import type { GraphDeviceImage } from '../../src/datasource/graphModel.js';
+import { ErrorCode, GatewayError } from '../../src/errors/index.js';
+import { createSilentLogger } from '../../src/logger.js';
+import {
+  SEED_IMAGE_IDS,
+  SOURCE_IMAGES,
+  startSimulator,
+  type Simulator,
+} from '../../src/simulator/index.js';
+import {
+  createSubscriptionHub,
+  type ImageEvent,
+  type SubscriptionHub,
+  type SubscriptionTarget,
+} from '../../src/subscriptions/index.js';
+import {
+  readStream,
+  sleep,
+  waitFor,
+  type StreamReader,
+} from './streamReader.js';
+
+const POLL_MS = 50;
+const SCOPE = 'app';
+
+describe('Subscriptions: status poller', () => {
+  let simulator: Simulator;
+  let client: GraphClient;
+  let target: SubscriptionTarget;
+  let hub: SubscriptionHub;
+  const readers: StreamReader<unknown>[] = [];
+
+  const watchStatus = (id: string) => {
+    const reader = readStream(hub.imageStatus(target, id));
+    readers.push(reader);
+    return reader;
+  };
+  const watchEvents = () => {
+    const reader = readStream(hub.imageEvents(target));
+    readers.push(reader);
+    return reader;
+  };
+  const lists = () => simulator.requestCount('listDeviceImages');
+
+  beforeAll(async () => {
+    simulator = await startSimulator({ uploadMs: 150, maxImages: 100 });
+    // One attempt per call, so every failure reaches the poller itself.
+    client = new GraphClient({ baseUrl: simulator.baseUrl, maxAttempts: 1 });
+    target = {
+      scope: SCOPE,
+      dataSource: new DeviceImagesDataSource({
+        client,
+        getToken: async () => 't',
+      }),
+    };
+    // Let the seeded pending image finish before any test watches.
+    await sleep(200);
+  });
+
+  afterEach(async () => {
+    await Promise.all(readers.splice(0).map((reader) => reader.stop()));
+    await hub?.close();
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await simulator?.close();
+  });
+
+  const startHub = (options: { maxQueuedEvents?: number } = {}) => {
+    hub = createSubscriptionHub({
+      pollIntervalMs: POLL_MS,
+      logger: createSilentLogger(),
+      ...options,
+    });
+  };
+
+  it('lists once per interval however many subscribers there are', async () => {
+    startHub();
+    const ids = Object.values(SEED_IMAGE_IDS);
+    const statusReaders = Array.from({ length: 200 }, (_, i) =>
+      watchStatus(ids[i % ids.length] as string),
+    );
+    for (let i = 0; i < 5; i++) watchEvents();
+    for (const reader of statusReaders) {
+      expect((await reader.next()).type).toBe('value');
+    }
+    simulator.resetRequests();
+    const intervals = 10;
+    await sleep(intervals * POLL_MS);
+    expect(lists()).toBeLessThanOrEqual(intervals + 1);
+    expect(lists()).toBeGreaterThanOrEqual(intervals / 2);
+    expect(simulator.requestCount()).toBe(lists());
+  });
+
+  it('stops polling when the last subscriber leaves', async () => {
+    startHub();
+    const status = watchStatus(SEED_IMAGE_IDS.ready);
+    const events = watchEvents();
+    await status.next();
+    await status.stop();
+    await sleep(2 * POLL_MS);
+    expect(lists()).toBeGreaterThan(0);
+    await events.stop();
+    // A poll already in flight may still land.
+    await sleep(POLL_MS);
+    simulator.resetRequests();
+    await sleep(6 * POLL_MS);
+    expect(lists()).toBe(0);
+  });
+
+  it('starts a new subscriber from a fresh snapshot without listing again', async () => {
+    startHub();
+    const first = watchStatus(SEED_IMAGE_IDS.ready);
+    await first.next();
+    await first.stop();
+    simulator.resetRequests();
+    const second = watchStatus(SEED_IMAGE_IDS.readyGallery);
+    const item = await second.next();
+    expect(item).toMatchObject({ value: { id: SEED_IMAGE_IDS.readyGallery } });
+    expect(simulator.requestCount()).toBe(0);
+  });
+
+  it('waits out Retry-After after a 429 and keeps its subscribers', async () => {
+    startHub();
+    const id = SEED_IMAGE_IDS.readyGallery;
+    const status = watchStatus(id);
+    expect(await status.next()).toMatchObject({ value: { status: 'ready' } });
+    simulator.injectFault({
+      route: 'listDeviceImages',
+      status: 429,
+      retryAfterSeconds: 1,
+    });
+    await waitFor(
+      () => simulator.requests.some((request) => request.status === 429),
+      'the throttled poll',
+    );
+    const afterThrottle = lists();
+    await sleep(800);
+    expect(lists()).toBe(afterThrottle);
+    await waitFor(() => lists() > afterThrottle, 'polling to resume', 1_000);
+    simulator.updateImage(id, {
+      status: 'failed',
+      errorCode: 'sourceImageInvalid',
+    });
+    expect(await status.next()).toMatchObject({
+      type: 'value',
+      value: { id, status: 'failed', errorCode: 'sourceImageInvalid' },
+    });
+    simulator.updateImage(id, { status: 'ready', errorCode: null });
+  });
+
+  it('keeps every subscription through 5xx answers and resets', async () => {
+    startHub();
+    const id = SEED_IMAGE_IDS.ready;
+    const status = watchStatus(id);
+    const events = watchEvents();
+    expect(await status.next()).toMatchObject({ value: { status: 'ready' } });
+    simulator.injectFault({ route: 'listDeviceImages', status: 503, count: 2 });
+    simulator.injectFault({ route: 'listDeviceImages', reset: true });
+    simulator.injectFault({ route: 'listDeviceImages', status: 500 });
+    await waitFor(
+      () =>
+        simulator.requests.filter((request) => request.status >= 500).length >=
+        3,
+      'the failed polls',
+      5_000,
+    );
+    simulator.updateImage(id, {
+      status: 'failed',
+      errorCode: 'sourceImageInvalid',
+    });
+    expect(await status.next()).toMatchObject({
+      type: 'value',
+      value: { status: 'failed' },
+    });
+    const event = await events.next();
+    expect(event).toMatchObject({
+      type: 'value',
+      value: { kind: 'STATUS_CHANGED', id, previousStatus: 'ready' },
+    });
+    expect(events.items.filter((item) => item.type !== 'value')).toEqual([]);
+    simulator.updateImage(id, { status: 'ready', errorCode: null });
+  });
+
+  it('announces a mutation at once and not again after the next poll', async () => {
+    startHub();
+    const id = SEED_IMAGE_IDS.failedRetryable;
+    const status = watchStatus(id);
+    const events = watchEvents();
+    const initial = await status.next();
+    expect(initial).toMatchObject({ value: { status: 'failed' } });
+    await target.dataSource.retryUpload(id);
+    const pending = (await target.dataSource.get(id)) as GraphDeviceImage;
+    hub.imageChanged(SCOPE, pending);
+    expect(await events.next(20)).toMatchObject({
+      value: { kind: 'STATUS_CHANGED', id, previousStatus: 'failed' },
+    });
+    expect(await status.next(20)).toMatchObject({
+      value: { status: 'pending' },
+    });
+    expect(await status.next()).toMatchObject({ value: { status: 'ready' } });
+    await sleep(4 * POLL_MS);
+    const ofImage = events.items
+      .filter((item) => item.type === 'value')
+      .map((item) => item.value as ImageEvent)
+      .filter((event) => event.id === id)
+      .map((event) => `${event.previousStatus}->${event.image?.status}`);
+    expect(ofImage).toEqual(['failed->pending', 'pending->ready']);
+    expect(status.hasUnread()).toBe(false);
+  });
+
+  it('does not take an image created during a slow poll for deleted', async () => {
+    startHub();
+    const events = watchEvents();
+    const status = watchStatus(SEED_IMAGE_IDS.ready);
+    await status.next();
+    // The list is read at once but answered 300 ms later: stale on arrival.
+    simulator.injectFault({
+      route: 'listDeviceImages',
+      afterApply: true,
+      delayMs: 300,
+    });
+    await sleep(2 * POLL_MS);
+    const source = SOURCE_IMAGES.find((s) => s.outcome.status === 'ready');
+    const created = await target.dataSource.create({
+      displayName: 'Created mid-poll',
+      version: '1.0.0',
+      sourceImageResourceId: source?.resourceId ?? '',
+    });
+    hub.imageCreated(SCOPE, created);
+    await sleep(400 + 4 * POLL_MS);
+    const kinds = events.items
+      .filter((item) => item.type === 'value')
+      .map((item) => item.value as ImageEvent)
+      .filter((event) => event.id === created.id)
+      .map((event) => event.kind);
+    expect(kinds).toEqual(['CREATED', 'STATUS_CHANGED']);
+    await target.dataSource.delete(created.id);
+  });
+
+  it('ends a subscription with NOT_FOUND for an unknown id', async () => {
+    startHub();
+    const status = watchStatus('00000000-0000-4000-8000-000000000000');
+    const item = await status.next();
+    expect(item.type).toBe('error');
+    const error = (item as { error: unknown }).error as GatewayError;
+    expect(error.code).toBe(ErrorCode.NOT_FOUND);
+    expect(error.message).toContain('00000000-0000-4000-8000-000000000000');
+  });
+
+  it('completes a status stream when the image is deleted', async () => {
+    startHub();
+    const source = SOURCE_IMAGES.find((s) => s.outcome.status === 'ready');
+    const created = await target.dataSource.create({
+      displayName: 'Deleted soon',
+      version: '1.0.0',
+      sourceImageResourceId: source?.resourceId ?? '',
+    });
+    const status = watchStatus(created.id);
+    expect(await status.next()).toMatchObject({ value: { id: created.id } });
+    await target.dataSource.delete(created.id);
+    const items = [
+      await status.next(),
+      ...(status.hasUnread() ? [await status.next()] : []),
+    ];
+    expect(items.at(-1)).toEqual({ type: 'done' });
+  });
+
+  it('ends a subscriber that falls too far behind with an error', async () => {
+    startHub({ maxQueuedEvents: 2 });
+    const iterator = hub.imageEvents(target);
+    const image = (await target.dataSource.get(
+      SEED_IMAGE_IDS.ready,
+    )) as GraphDeviceImage;
+    hub.imageChanged(SCOPE, { ...image, status: 'pending' });
+    hub.imageChanged(SCOPE, { ...image, status: 'ready' });
+    hub.imageChanged(SCOPE, { ...image, status: 'pending' });
+    await expect(iterator.next()).rejects.toMatchObject({
+      extensions: {
+        code: ErrorCode.INTERNAL_SERVER_ERROR,
+        reason: 'SUBSCRIBER_OVERFLOW',
+      },
+    });
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('rejects a poll interval that is not a positive number', () => {
+    expect(() =>
+      createSubscriptionHub({
+        pollIntervalMs: 0,
+        logger: createSilentLogger(),
+      }),
+    ).toThrow(
+      'createSubscriptionHub(): option pollIntervalMs must be a positive, ' +
+        'finite number of milliseconds or events, but got 0',
+    );
+  });
+});
