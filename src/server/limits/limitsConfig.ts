@@ -3,6 +3,7 @@
  * at start. Every limit is per operation: a document may hold several
  * operations, but only the one that runs is measured against them.
  */
+import { ConfigError } from '../config.js';
 
 /** What the gateway refuses to parse, validate or run. */
 export interface LimitsConfig {
@@ -61,7 +62,7 @@ export const LIMIT_SETTINGS = {
  * `MAX_COST`, `MAX_TOKENS`: positive integers; `GRAPHQL_INTROSPECTION`,
  * `GRAPHQL_SUGGESTIONS`: `true` or `false`). Unset or empty settings take
  * their defaults.
- * @throws Error with a one-line message naming the malformed setting.
+ * @throws ConfigError naming the malformed setting, in one line.
  */
 export function parseLimitsConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -86,8 +87,10 @@ function readPositiveInteger(
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   if (!/^[1-9][0-9]{0,8}$/.test(raw)) {
-    throw new Error(
-      `${name} must be a positive integer, e.g. ${fallback}; got ${JSON.stringify(raw)}.`,
+    throw new ConfigError(
+      name,
+      `a positive whole number such as ${fallback}`,
+      JSON.stringify(raw),
     );
   }
   return Number(raw);
@@ -102,7 +105,5 @@ function readBoolean(
   if (!raw) return fallback;
   if (raw === 'true') return true;
   if (raw === 'false') return false;
-  throw new Error(
-    `${name} must be "true" or "false"; got ${JSON.stringify(env[name])}.`,
-  );
+  throw new ConfigError(name, 'true or false', JSON.stringify(env[name]));
 }

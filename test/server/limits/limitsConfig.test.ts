@@ -42,13 +42,13 @@ describe('Limits: settings', () => {
 
   it('names the malformed setting, what it expects and what arrived', () => {
     expect(() => parseLimitsConfig({ MAX_COST: '0' })).toThrow(
-      'MAX_COST must be a positive integer, e.g. 20; got "0".',
+      'MAX_COST: expected a positive whole number such as 20, but got "0".',
     );
     expect(() => parseLimitsConfig({ MAX_DEPTH: '3.5' })).toThrow(
-      'MAX_DEPTH must be a positive integer, e.g. 8; got "3.5".',
+      'MAX_DEPTH: expected a positive whole number such as 8, but got "3.5".',
     );
     expect(() => parseLimitsConfig({ GRAPHQL_INTROSPECTION: 'yes' })).toThrow(
-      'GRAPHQL_INTROSPECTION must be "true" or "false"; got "yes".',
+      'GRAPHQL_INTROSPECTION: expected true or false, but got "yes".',
     );
   });
 });
