@@ -1,0 +1,186 @@
+/**
+ * An Apollo Server plugin that gives every GraphQL operation over HTTP a
+ * request id and a child logger, and records how it ended (name, outcome,
+ * latency) in metrics and in one log line.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
+
+import { ErrorCode } from '../errors/index.js';
+import type { Logger } from '../logger.js';
+import type { OperationOutcome, ServerMetrics } from './metricsSink.js';
+
+/** The header a caller or proxy may set to correlate logs across hops. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+// Ids are echoed into logs and headers: only a plain token is taken from a
+// caller, anything else is replaced.
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+// Codes that mean the gateway or Graph failed, not the caller.
+const SERVER_SIDE = new Set<string>([
+  ErrorCode.THROTTLED,
+  ErrorCode.UPSTREAM_UNAVAILABLE,
+  ErrorCode.INTERNAL_SERVER_ERROR,
+]);
+
+/**
+ * The request id to use: the caller's `x-request-id` when it is a plain
+ * token of at most 128 characters, a fresh UUID otherwise.
+ */
+export function requestIdFrom(header: string | null | undefined): string {
+  return header && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/**
+ * A child logger bound to one operation. Use it for WebSocket subscriptions
+ * too, so HTTP and WebSocket lines carry the same fields.
+ */
+export function createOperationLogger(
+  logger: Logger,
+  bindings: { requestId: string; operationName?: string | undefined },
+): Logger {
+  return logger.child(
+    bindings.operationName
+      ? { requestId: bindings.requestId, operationName: bindings.operationName }
+      : { requestId: bindings.requestId },
+  );
+}
+
+/** What the plugin needs of the context: a logger it may replace. */
+export interface LoggingContext {
+  logger: Logger;
+}
+
+export interface OperationMetricsPluginOptions {
+  /** Where outcomes are counted. */
+  metrics: Pick<ServerMetrics, 'operationFinished'>;
+}
+
+/**
+ * Records each operation and binds its logger.
+ *
+ * - `requestDidStart`: takes the request id (from the context logger's
+ *   bindings when the context function already bound one, else from
+ *   `x-request-id`, else a new UUID), replaces `contextValue.logger` with a
+ *   child bound to it and echoes it in the `x-request-id` response header.
+ * - `didResolveOperation`: binds `operationName` too, before resolvers run.
+ * - `willSendResponse`: counts the outcome and latency and writes one line,
+ *   `operation finished`, with the error codes and Graph `request-id`s of
+ *   any failure; at warn when Graph or the gateway failed (the full error
+ *   of an unexpected failure is logged by `formatError`, not here).
+ */
+export function createOperationMetricsPlugin<TContext extends LoggingContext>(
+  options: OperationMetricsPluginOptions,
+): ApolloServerPlugin<TContext> {
+  const { metrics } = options;
+  return {
+    async requestDidStart({ request, response, contextValue }) {
+      const started = performance.now();
+      const bound: unknown = contextValue.logger.bindings()['requestId'];
+      const requestId =
+        typeof bound === 'string'
+          ? bound
+          : requestIdFrom(request.http?.headers.get(REQUEST_ID_HEADER));
+      if (typeof bound !== 'string') {
+        contextValue.logger = createOperationLogger(contextValue.logger, {
+          requestId,
+        });
+      }
+      response.http.headers.set(REQUEST_ID_HEADER, requestId);
+      let errors: readonly GraphQLError[] = [];
+      let nameBound = false;
+
+      return {
+        async didResolveOperation({ operationName }) {
+          if (operationName) {
+            contextValue.logger = contextValue.logger.child({ operationName });
+            nameBound = true;
+          }
+        },
+        async didEncounterErrors(context) {
+          errors = context.errors;
+        },
+        async willSendResponse(context) {
+          const seconds = (performance.now() - started) / 1000;
+          const name =
+            context.operationName ?? context.request.operationName ?? undefined;
+          const outcome = outcomeOf(context.response.body);
+          metrics.operationFinished(name, outcome, seconds);
+          logFinished(contextValue.logger, {
+            // Already bound to the logger once the operation resolved.
+            ...(nameBound || name === undefined ? {} : { operationName: name }),
+            outcome,
+            durationMs: Math.round(seconds * 1e4) / 10,
+            errors,
+          });
+        },
+      };
+    },
+  };
+}
+
+function outcomeOf(
+  body:
+    | { kind: 'single'; singleResult: ResultShape }
+    | {
+        kind: 'incremental';
+        initialResult: ResultShape;
+      },
+): OperationOutcome {
+  const result =
+    body.kind === 'single' ? body.singleResult : body.initialResult;
+  if (!result.errors?.length) return 'success';
+  return result.data == null ? 'error' : 'partial';
+}
+
+interface ResultShape {
+  data?: unknown;
+  errors?: readonly unknown[] | undefined;
+}
+
+function logFinished(
+  logger: Logger,
+  fields: {
+    operationName?: string;
+    outcome: OperationOutcome;
+    durationMs: number;
+    errors: readonly GraphQLError[];
+  },
+): void {
+  const { errors, ...line } = fields;
+  if (errors.length === 0) {
+    logger.info(line, 'operation finished');
+    return;
+  }
+  const codes = errors.map((e) => codeOf(e));
+  const graphRequestIds = errors
+    .map((e) => graphRequestIdOf(e))
+    .filter((id): id is string => id !== undefined);
+  const failure = {
+    ...line,
+    errorCodes: [...new Set(codes)],
+    ...(graphRequestIds.length ? { graphRequestIds } : {}),
+  };
+  if (codes.some((code) => SERVER_SIDE.has(code))) {
+    logger.warn(failure, 'operation finished');
+  } else {
+    logger.info(failure, 'operation finished');
+  }
+}
+
+// Private: errors without a code are the ones the server masks.
+function codeOf(error: GraphQLError): string {
+  const code = error.extensions['code'];
+  return typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
+function graphRequestIdOf(error: GraphQLError): string | undefined {
+  const graph = error.extensions['graph'];
+  if (graph === null || typeof graph !== 'object') return undefined;
+  const id = (graph as { requestId?: unknown }).requestId;
+  return typeof id === 'string' ? id : undefined;
+}
