@@ -20,6 +20,7 @@ import {
   isGatewayError,
 } from '../errors/index.js';
 import type { Logger } from '../logger.js';
+import type { PollerMetrics } from '../server/metricsSink.js';
 import type { ImageEvent } from './events.js';
 import { SubscriberQueue } from './SubscriberQueue.js';
 import type { SubscriptionTarget } from './types.js';
@@ -39,6 +40,7 @@ export interface StatusPollerOptions {
   onIdle: (poller: StatusPoller) => void;
   /** Source of jitter, 0 ≤ x < 1. */
   random: () => number;
+  metrics: PollerMetrics;
 }
 
 /**
@@ -231,6 +233,9 @@ export class StatusPoller {
   /** Stops polling and completes every subscriber. */
   close(): void {
     this.clearTimer();
+    if (this.state.phase !== 'idle' && this.state.phase !== 'closed') {
+      this.options.metrics.pollerStopped();
+    }
     this.state = { phase: 'closed' };
     for (const watcher of [...this.watchers]) watcher.queue.end();
     this.snapshot = undefined;
@@ -260,6 +265,7 @@ export class StatusPoller {
       'subscriber added',
     );
     if (this.state.phase !== 'idle') return;
+    this.options.metrics.pollerStarted();
     if (this.hasUsableSnapshot() && this.snapshot) {
       const due =
         this.snapshot.takenAt + this.options.pollIntervalMs - Date.now();
@@ -297,6 +303,7 @@ export class StatusPoller {
   private stop(): void {
     this.clearTimer();
     this.state = { phase: 'idle' };
+    this.options.metrics.pollerStopped();
     this.overrides.clear();
     this.logger.debug('polling stops: no subscribers');
     this.options.onIdle(this);
@@ -337,9 +344,17 @@ export class StatusPoller {
     try {
       images = await target.dataSource.listAll({ select: POLL_SELECT });
     } catch (error) {
+      this.options.metrics.pollFinished(
+        'error',
+        (Date.now() - startedAt) / 1e3,
+      );
       this.afterFailedPoll(error);
       return;
     }
+    this.options.metrics.pollFinished(
+      'success',
+      (Date.now() - startedAt) / 1e3,
+    );
     if (this.state.phase !== 'polling') return;
     this.consecutiveFailures = 0;
     this.applyPoll(images, generation, sinkSeqAtStart, startedAt);

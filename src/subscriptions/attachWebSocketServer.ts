@@ -25,6 +25,7 @@ import { WebSocketServer } from 'ws';
 import { ErrorCode, isGatewayError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import type { GatewayContext } from '../resolvers/context.js';
+import { noopMetrics, type ServerMetrics } from '../server/metricsSink.js';
 
 /** Options of {@link attachWebSocketServer}. */
 export interface WebSocketServerOptions {
@@ -49,6 +50,11 @@ export interface WebSocketServerOptions {
    * @default 12_000 // 12 seconds
    */
   keepAliveMs?: number | undefined;
+  /**
+   * Where connections and subscriptions are counted.
+   * @default no metrics
+   */
+  metrics?: ServerMetrics | undefined;
 }
 
 /** What {@link attachWebSocketServer} returns. */
@@ -72,10 +78,18 @@ export function attachWebSocketServer(
   options: WebSocketServerOptions,
 ): AttachedWebSocketServer {
   const { schema, logger, createContext } = options;
+  const metrics = options.metrics ?? noopMetrics;
   const documents = new Map<string, DocumentNode>();
+  // The ids of each socket's running subscriptions, so that each one that
+  // started is counted as ended exactly once.
+  const streaming = new WeakMap<object, Set<string>>();
   const wsServer = new WebSocketServer({
     server: httpServer,
     path: options.path,
+  });
+  wsServer.on('connection', (socket) => {
+    metrics.wsConnectionOpened();
+    socket.once('close', () => metrics.wsConnectionClosed());
   });
 
   // Parsing and validating once per query text matters when thousands of
@@ -180,7 +194,20 @@ export function attachWebSocketServer(
           ? { ...result, errors: mask(result.errors, id) }
           : undefined,
       onError: (_ctx, id, _payload, errors) => mask(errors, id),
-      onComplete: (_ctx, id) => {
+      onOperation: (ctx, id, _payload, _args, result) => {
+        if (!(Symbol.asyncIterator in result)) return;
+        let ids = streaming.get(ctx.extra.socket);
+        if (!ids) {
+          ids = new Set();
+          streaming.set(ctx.extra.socket, ids);
+        }
+        ids.add(id);
+        metrics.subscriptionStarted();
+      },
+      onComplete: (ctx, id) => {
+        if (streaming.get(ctx.extra.socket)?.delete(id)) {
+          metrics.subscriptionEnded();
+        }
         logger.debug({ operationId: id }, 'WebSocket operation completes');
       },
       onClose: (_ctx, code, reason) => {

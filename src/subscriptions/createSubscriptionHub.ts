@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 
 import type { GraphDeviceImage } from '../datasource/graphModel.js';
 import type { Logger } from '../logger.js';
+import { noopMetrics, type PollerMetrics } from '../server/metricsSink.js';
 import type { ImageEvent, ImageEventSink } from './events.js';
 import { StatusPoller } from './StatusPoller.js';
 import type { SubscriptionSource, SubscriptionTarget } from './types.js';
@@ -34,6 +35,8 @@ export interface SubscriptionHubOptions {
    * @default 60_000 // 1 minute
    */
   maxBackoffMs?: number | undefined;
+  /** Where pollers report starts, stops and polls. @default no metrics */
+  metrics?: PollerMetrics | undefined;
 }
 
 /**
@@ -81,6 +84,7 @@ export function createSubscriptionHub(
         maxQueued: maxQueuedEvents,
         logger: logger.child({ scope: scopeTag(target.scope) }),
         onIdle: dropStaleIdlePollers,
+        metrics: options.metrics ?? noopMetrics,
         random: Math.random,
       });
       pollers.set(target.scope, poller);

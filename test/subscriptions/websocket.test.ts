@@ -56,7 +56,7 @@ const DELETE = /* GraphQL */ `
   }
 `;
 
-type Result = FormattedExecutionResult<Record<string, unknown>>;
+type Result = FormattedExecutionResult<Record<string, unknown>, unknown>;
 
 const readySource = SOURCE_IMAGES.find((s) => s.outcome.status === 'ready');
 const failingSource = SOURCE_IMAGES.find(
