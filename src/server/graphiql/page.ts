@@ -53,7 +53,6 @@ const HOST_PATTERN = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
  *   attributes, and neither takes a nonce; scripts stay without it.
  * - `worker-src 'self'`: Monaco's workers are files from `/graphiql/`, so
  *   no `blob:` is needed.
- * - `img-src data:`: Monaco's CSS draws some icons as data: SVGs.
  */
 export function contentSecurityPolicy(host: string | undefined): string {
   const ws =
@@ -62,7 +61,7 @@ export function contentSecurityPolicy(host: string | undefined): string {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
+    "img-src 'self'",
     "font-src 'self'",
     `connect-src 'self'${ws}`,
     "worker-src 'self'",

@@ -1,0 +1,69 @@
+/**
+ * Internal to the page: the GraphiQL fetcher. Queries and mutations go over
+ * HTTP POST, subscriptions over graphql-ws, both to the page's own origin.
+ */
+import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
+import { createClient, type Client } from 'graphql-ws';
+
+import type { PageSettings } from './readPageSettings.js';
+
+/**
+ * Creates the fetcher. The headers editor's `Authorization` goes on every
+ * HTTP request and into the WebSocket's `connectionParams` as
+ * `authorization`; graphql-ws sends those only when it connects, so a
+ * changed header replaces the WebSocket client (ending subscriptions that
+ * ran under the old one).
+ */
+export function createFetcher(
+  settings: Pick<PageSettings, 'graphqlPath'>,
+): Fetcher {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const wsUrl = `${scheme}//${location.host}${settings.graphqlPath}`;
+  let current:
+    | { authorization: string | undefined; ws: Client; fetcher: Fetcher }
+    | undefined;
+
+  return (params, opts) => {
+    const headers = withoutEmptyBearer(opts?.headers ?? {});
+    const authorization = headerValue(headers, 'authorization');
+    if (!current || current.authorization !== authorization) {
+      current?.ws.dispose();
+      const ws = createClient({
+        url: wsUrl,
+        connectionParams: authorization ? { authorization } : {},
+      });
+      const fetcher = createGraphiQLFetcher({
+        url: settings.graphqlPath,
+        wsClient: ws,
+        // The gateway answers with single results; plain POST is enough.
+        enableIncrementalDelivery: false,
+      });
+      current = { authorization, ws, fetcher };
+    }
+    return current.fetcher(params, { ...opts, headers });
+  };
+}
+
+// Private: the headers hint starts as `Bearer ` with no token; sending it
+// would earn a "malformed token" error where "missing token" is the truth.
+function withoutEmptyBearer(
+  headers: Record<string, unknown>,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(
+      ([name, value]) =>
+        name.toLowerCase() !== 'authorization' ||
+        (typeof value === 'string' && !/^\s*(bearer\s*)?$/i.test(value)),
+    ),
+  );
+}
+
+function headerValue(
+  headers: Record<string, unknown>,
+  name: string,
+): string | undefined {
+  const entry = Object.entries(headers).find(
+    ([key]) => key.toLowerCase() === name,
+  );
+  return typeof entry?.[1] === 'string' ? entry[1] : undefined;
+}

@@ -1,0 +1,84 @@
+/**
+ * The GraphiQL page: reads its settings from the mount element, points
+ * Monaco at the gateway's own worker files and renders GraphiQL with a
+ * fetcher that sends operations over HTTP and subscriptions over
+ * graphql-ws, both to the page's origin.
+ */
+import 'graphiql/style.css';
+import './page.css';
+
+import { GraphiQL } from 'graphiql';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+
+import { createFetcher } from './createFetcher.js';
+import { readPageSettings } from './readPageSettings.js';
+import { syncUrl } from './syncUrl.js';
+
+const mount = document.getElementById('graphiql');
+if (!mount) throw new Error('GraphiQL: the page has no #graphiql element.');
+const settings = readPageSettings(mount);
+
+// Monaco asks for a worker per language; each is a file the gateway serves,
+// so the page needs neither a CDN nor `blob:` workers.
+window.MonacoEnvironment = {
+  getWorker(_workerId: string, label: string) {
+    const url = settings.workers[label] ?? settings.workers.editor;
+    return new Worker(url, { name: label });
+  },
+};
+
+/** Shown when the URL names no operation: the images and their status. */
+const EXAMPLE_QUERY = `# Operations run against this gateway. Ctrl+Enter runs the
+# selected one; subscriptions stream over a WebSocket.
+query ListImages {
+  deviceImages(first: 20) {
+    totalCount
+    nodes {
+      id
+      displayName
+      version
+      status
+      errorCode
+      lastModifiedDateTime
+    }
+  }
+}
+
+subscription ImageEvents {
+  deviceImageEvents {
+    kind
+    id
+    previousStatus
+    image {
+      displayName
+      status
+    }
+  }
+}
+`;
+
+/** Headers a new tab starts with when the caller brings their own token. */
+const AUTH_HEADERS_HINT = '{\n  "Authorization": "Bearer "\n}';
+
+const params = new URLSearchParams(location.search);
+
+createRoot(mount).render(
+  <StrictMode>
+    <GraphiQL
+      fetcher={createFetcher(settings)}
+      defaultQuery={EXAMPLE_QUERY}
+      initialQuery={params.get('query') ?? undefined}
+      initialVariables={params.get('variables') ?? undefined}
+      isHeadersEditorEnabled={settings.passthroughAuth}
+      defaultHeaders={settings.passthroughAuth ? AUTH_HEADERS_HINT : undefined}
+      defaultEditorToolsVisibility={
+        settings.passthroughAuth ? 'headers' : undefined
+      }
+      // Tokens stay out of localStorage; people paste them per session.
+      shouldPersistHeaders={false}
+      onEditQuery={(query) => syncUrl('query', query)}
+      onEditVariables={(variables) => syncUrl('variables', variables)}
+    />
+  </StrictMode>,
+);
