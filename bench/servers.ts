@@ -1,0 +1,112 @@
+/**
+ * How the bench starts the servers under test and the load generator.
+ * The compiled bench scripts sit next to this one (`dist-bench/`); the
+ * gateway is `dist/main.js` under the working directory (the repository
+ * root). Internal to `bench/`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { LoadJob, LoadResult } from './loadWorker.js';
+import type { ServerSpec } from './processes.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** A compiled bench script next to this one, e.g. `floor.js`. */
+export function benchScript(name: string): string {
+  return join(HERE, name);
+}
+
+/** The gateway's entry point, built by `npm run build`. */
+export function gatewayScript(): string {
+  const script = resolve(process.env.BENCH_GATEWAY ?? 'dist/main.js');
+  if (!existsSync(script)) {
+    throw new Error(
+      `The gateway is not built: expected ${script}. Run \`npm run build\` ` +
+        'first (`npm run bench` does).',
+    );
+  }
+  return script;
+}
+
+/** The access token every server sends the simulator. */
+export const BENCH_TOKEN = 'bench-token';
+
+/** The environment both servers start with. */
+export function serverEnv(
+  graphBaseUrl: string,
+  pollIntervalMs: number,
+): Record<string, string> {
+  return {
+    GRAPH_BASE_URL: graphBaseUrl,
+    GRAPH_ACCESS_TOKEN: BENCH_TOKEN,
+    POLL_INTERVAL_MS: String(pollIntervalMs),
+    // Request logging would be a cost the floor does not pay.
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  };
+}
+
+/** The gateway as a server under test. */
+export function gatewaySpec(
+  graphBaseUrl: string,
+  cores: string | undefined,
+  probe: string,
+  pollIntervalMs = 5_000,
+): ServerSpec {
+  return {
+    name: 'gateway',
+    script: gatewayScript(),
+    env: serverEnv(graphBaseUrl, pollIntervalMs),
+    path: process.env.BENCH_GATEWAY_PATH ?? '/graphql',
+    cores,
+    probe,
+  };
+}
+
+/** The floor (`floor.ts`) as a server under test. */
+export function floorSpec(
+  graphBaseUrl: string,
+  cores: string | undefined,
+  probe: string,
+): ServerSpec {
+  return {
+    name: 'floor',
+    script: benchScript('floor.js'),
+    env: serverEnv(graphBaseUrl, 5_000),
+    cores,
+    probe,
+  };
+}
+
+/** Runs `loadWorker.js` in its own process, pinned to `cores`. */
+export function runLoadProcess(
+  job: LoadJob,
+  cores: string | undefined,
+): Promise<LoadResult> {
+  const script = benchScript('loadWorker.js');
+  const command = cores === undefined ? process.execPath : 'taskset';
+  const args =
+    cores === undefined ? [script] : ['-c', cores, process.execPath, script];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      env: { ...process.env, BENCH_LOAD: JSON.stringify(job) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || line === '') {
+        reject(new Error(`The load generator failed (${code}): ${err}${out}`));
+        return;
+      }
+      resolvePromise(JSON.parse(line) as LoadResult);
+    });
+  });
+}
