@@ -108,7 +108,14 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
     select?: readonly DeviceImageProperty[],
   ): Promise<GraphDeviceImage | null> {
     assertDeviceImageId(id, 'id');
-    return this.#loader.load({ id, select: normalizeSelect(select) });
+    const key = { id, select: normalizeSelect(select) };
+    try {
+      return await this.#loader.load(key);
+    } catch (error) {
+      // Failures are not cached: a later read in the operation tries again.
+      this.#loader.clear(key);
+      throw error;
+    }
   }
 
   /**

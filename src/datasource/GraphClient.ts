@@ -126,7 +126,10 @@ export interface GraphBatchResponse {
 
 /** Counters for metrics and tests. */
 export interface GraphClientStats {
-  /** HTTP requests sent; a `$batch` counts once. */
+  /**
+   * HTTP requests attempted, those that got no answer included; a `$batch`
+   * counts once.
+   */
   requests: number;
   /** Of those, the ones that repeated an earlier attempt. */
   retries: number;

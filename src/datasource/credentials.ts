@@ -44,6 +44,13 @@ export interface ClientCredentialsOptions {
    * @default 'https://login.microsoftonline.com'
    */
   authorityHost?: string | undefined;
+  /**
+   * Skips instance discovery and authority validation, which fetch metadata
+   * from login.microsoft.com: needed for an authority the library does not
+   * know, such as a local token service (contract §6).
+   * @default false
+   */
+  disableInstanceDiscovery?: boolean | undefined;
 }
 
 /**
@@ -68,13 +75,22 @@ export function createClientCredentialsTokenProvider(
       );
     }
   }
+  const { authorityHost } = options;
+  if (authorityHost !== undefined && !/^https:\/\/[^/]/i.test(authorityHost)) {
+    throw new TypeError(
+      'createClientCredentialsTokenProvider() option "authorityHost" must ' +
+        'be an https URL, e.g. "https://login.microsoftonline.com", but got ' +
+        `${JSON.stringify(authorityHost)}.`,
+    );
+  }
   const credential = new ClientSecretCredential(
     options.tenantId,
     options.clientId,
     options.clientSecret,
-    options.authorityHost === undefined
-      ? {}
-      : { authorityHost: options.authorityHost },
+    {
+      ...(authorityHost === undefined ? {} : { authorityHost }),
+      disableInstanceDiscovery: options.disableInstanceDiscovery ?? false,
+    },
   );
   return async () => {
     try {

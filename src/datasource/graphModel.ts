@@ -61,8 +61,7 @@ export const SOURCE_IMAGE_CATEGORIES = [
   'azureComputeGallery',
   'unknownFutureValue',
 ] as const;
-export type GraphSourceImageCategory =
-  (typeof SOURCE_IMAGE_CATEGORIES)[number];
+export type GraphSourceImageCategory = (typeof SOURCE_IMAGE_CATEGORIES)[number];
 
 /**
  * A `cloudPcDeviceImage` entity as Graph sends it. Every property but `id`

@@ -102,6 +102,18 @@ describe('Retries: reads', () => {
     expect(graph.sim.requestCount('getDeviceImage')).toBe(3);
   });
 
+  it('does not cache a failed read for the rest of the operation', async () => {
+    graph.sim.injectFault({ route: 'getDeviceImage', status: 503, count: 3 });
+    const dataSource = graph.dataSource();
+    await expect(dataSource.get(SEED_IMAGE_IDS.ready)).rejects.toBeInstanceOf(
+      UpstreamUnavailableError,
+    );
+    await expect(dataSource.get(SEED_IMAGE_IDS.ready)).resolves.toMatchObject({
+      id: SEED_IMAGE_IDS.ready,
+    });
+    expect(graph.sim.requestCount('getDeviceImage')).toBe(4);
+  });
+
   it('does not retry a 500', async () => {
     graph.sim.injectFault({ route: 'listDeviceImages', status: 500 });
     const error = await rejection(graph.dataSource().listPage());

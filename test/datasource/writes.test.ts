@@ -207,6 +207,33 @@ describe('Create: reconciling ambiguous failures', () => {
     ]);
   });
 
+  it('returns the image when the first post lands after the second', async () => {
+    // The first POST times out at 500 ms and is applied at 700 ms; the
+    // lookup finds nothing; the second POST is applied at about 900 ms and
+    // answers 409, so the image is looked up again.
+    const client = new GraphClient({
+      baseUrl: graph.sim.baseUrl,
+      timeoutMs: 500,
+    });
+    const input = newImage();
+    graph.sim.injectFault({ route: 'createDeviceImage', delayMs: 700 });
+    graph.sim.injectFault({ route: 'createDeviceImage', delayMs: 400 });
+    const image = await new DeviceImagesDataSource({
+      client,
+      getToken: createStaticTokenProvider('test-token'),
+    }).create(input);
+    expect(imagesNamed(input.displayName)).toEqual([
+      expect.objectContaining({ id: image.id }),
+    ]);
+    expect(
+      graph.sim.requests.map((r) => [r.route, r.status]).slice(-2),
+    ).toEqual([
+      ['createDeviceImage', 409],
+      ['listDeviceImages', 200],
+    ]);
+    await client.close();
+  });
+
   it('says the image was not created when both posts fail', async () => {
     const input = newImage();
     graph.sim.injectFault({
