@@ -212,6 +212,7 @@ export async function createGateway(
           enabled: true,
           graphqlPath: GRAPHQL_PATH,
           passthroughAuth: config.auth.mode === 'passthrough',
+          logger: logger.child({ component: 'graphiql' }),
         })
       : undefined;
 
