@@ -110,8 +110,6 @@ export function createRequestHandler(context: SimulatorContext) {
             `/beta/$batch.`,
         );
       }
-      const caller = authenticate(context, req.headers.authorization);
-      tenant = caller.tenant;
       const method = req.method ?? 'GET';
       const isBatch = /^\/beta\/(\$|%24)batch\/?$/i.test(path);
       const match: RouteMatch = isBatch
@@ -129,6 +127,9 @@ export function createRequestHandler(context: SimulatorContext) {
             }
         : matchRoute(method, path);
       route = match.route;
+      // Routed first so that a 401 is still recorded under its route.
+      const caller = authenticate(context, req.headers.authorization);
+      tenant = caller.tenant;
       const origin = `http://${req.headers.host ?? 'localhost'}`;
       const serve = (body: string | undefined) => {
         const scope = {

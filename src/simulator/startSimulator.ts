@@ -13,33 +13,43 @@ import { RequestRecorder } from './RequestRecorder.js';
 import { DEFAULT_TENANT, type SimulatorContext } from './SimulatorContext.js';
 import type { Simulator, SimulatorFaults, SimulatorOptions } from './types.js';
 
-function assertCount(name: string, value: number, min: number): void {
+function assertCount(
+  name: string,
+  value: number,
+  min: number,
+  call = 'startSimulator()',
+): void {
   if (!Number.isInteger(value) || value < min) {
     throw new TypeError(
-      `startSimulator(): options.${name} must be an integer of at least ` +
+      `${call}: options.${name} must be an integer of at least ` +
         `${min}, got ${value}.`,
     );
   }
 }
 
 /** Checks standing faults; misuse throws a TypeError naming the field. */
-export function assertValidFaults(faults: SimulatorFaults): void {
+function assertValidFaults(faults: SimulatorFaults, call: string): void {
   const { throttle, errorRate, latencyMs } = faults;
+  const prefix = call === 'setFaults()' ? '' : 'faults.';
   if (throttle) {
-    assertCount('faults.throttle.requests', throttle.requests, 0);
-    assertCount('faults.throttle.windowMs', throttle.windowMs, 1);
+    assertCount(`${prefix}throttle.requests`, throttle.requests, 0, call);
+    assertCount(`${prefix}throttle.windowMs`, throttle.windowMs, 1, call);
     assertCount(
-      'faults.throttle.retryAfterSeconds',
+      `${prefix}throttle.retryAfterSeconds`,
       throttle.retryAfterSeconds,
       0,
+      call,
     );
   }
   if (errorRate !== undefined && !(errorRate >= 0 && errorRate <= 1)) {
     throw new TypeError(
-      `faults.errorRate must be a number from 0 to 1, got ${errorRate}.`,
+      `${call}: options.${prefix}errorRate must be a number from 0 to 1, ` +
+        `got ${errorRate}.`,
     );
   }
-  if (latencyMs !== undefined) assertCount('faults.latencyMs', latencyMs, 0);
+  if (latencyMs !== undefined) {
+    assertCount(`${prefix}latencyMs`, latencyMs, 0, call);
+  }
 }
 
 /** Starts a simulator on `options.port` (default: a free port). */
@@ -57,7 +67,7 @@ export async function startSimulator(
   if (options.pageSize !== undefined) {
     assertCount('pageSize', options.pageSize, 1);
   }
-  assertValidFaults(faults);
+  assertValidFaults(faults, 'startSimulator()');
   const tenants = options.tokens
     ? [...new Set(Object.values(options.tokens))]
     : [DEFAULT_TENANT];
@@ -125,7 +135,7 @@ export async function startSimulator(
     resetRequests: () => context.recorder.reset(),
     injectFault: (fault) => context.faults.inject(fault),
     setFaults: (next) => {
-      assertValidFaults(next);
+      assertValidFaults(next, 'setFaults()');
       context.faults.setFaults(next);
     },
     images: (tenant = DEFAULT_TENANT) => storeOf(tenant, 'images()').snapshot(),
