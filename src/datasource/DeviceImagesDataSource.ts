@@ -181,17 +181,18 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
         return outcome.body as GraphDeviceImage;
       }
       const conflict = !(outcome instanceof Error) && outcome.status === 409;
-      if (conflict && posts === 1) {
-        throw new ConflictError(
+      const taken = (): ConflictError =>
+        new ConflictError(
           `An image named "${displayName}" with version ${version} ` +
             'already exists',
           { graph: graphDetails(outcome), cause: toCause(outcome) },
         );
-      }
+      if (conflict && posts === 1) throw taken();
       if (!conflict && !isAmbiguous(outcome)) {
         throw toGatewayError(outcome, { action, argumentName: 'input' });
       }
-      // A 409 to the second POST means the first one landed after all.
+      // Here the first POST failed ambiguously, or the second answered 409
+      // because the first landed after the lookup.
       this.#logger.warn(
         { displayName, version, posts, err: toCause(outcome) },
         'Create outcome unknown; looking the image up by name and version',
@@ -204,6 +205,7 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
         );
         return found;
       }
+      if (posts === 2 && conflict) throw taken();
       if (posts === 2) {
         throw new UpstreamUnavailableError(
           `Graph failed twice while trying to ${action}; the image does ` +
