@@ -314,10 +314,15 @@ export class GraphClient {
         );
         if (!decision.retry) throw error;
         ambiguous = true;
-        await this.#pause(request, attempt, decision.delayMs, {
-          err: error,
-          clientRequestId,
-        });
+        await this.#pause(
+          request,
+          attempt,
+          decision.delayMs,
+          error.timedOut
+            ? 'a timeout'
+            : `a connection failure (${error.reason})`,
+          { err: error, clientRequestId },
+        );
         continue;
       }
       response.earlierAttemptAmbiguous = ambiguous;
@@ -334,12 +339,18 @@ export class GraphClient {
       );
       if (!decision.retry) return response;
       if (response.status >= 500) ambiguous = true;
-      await this.#pause(request, attempt, decision.delayMs, {
-        status: response.status,
-        code: graphErrorCode(response.body),
-        requestId: response.requestId,
-        clientRequestId,
-      });
+      await this.#pause(
+        request,
+        attempt,
+        decision.delayMs,
+        `status ${response.status}`,
+        {
+          status: response.status,
+          code: graphErrorCode(response.body),
+          requestId: response.requestId,
+          clientRequestId,
+        },
+      );
     }
   }
 
@@ -425,10 +436,12 @@ export class GraphClient {
     await this.#pool.close();
   }
 
+  /** Logs a retry at warn, counts it and waits. */
   async #pause(
     request: GraphRequest,
     attempt: number,
     delayMs: number,
+    reason: string,
     details: Record<string, unknown>,
   ): Promise<void> {
     this.#stats.retries++;
@@ -440,8 +453,7 @@ export class GraphClient {
         delayMs,
         ...details,
       },
-      `Retrying Graph ${request.method} after ` +
-        `${'status' in details ? `status ${String(details['status'])}` : 'a transport failure'}`,
+      `Retrying Graph ${request.method} after ${reason}`,
     );
     await sleep(delayMs);
   }

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { GraphClient } from '../../src/datasource/GraphClient.js';
@@ -14,6 +16,7 @@ import {
   UnauthenticatedError,
   UpstreamUnavailableError,
 } from '../../src/errors/index.js';
+import { createLogger } from '../../src/logger.js';
 import { SEED_IMAGE_IDS } from '../../src/simulator/index.js';
 import { rejection, startGraphFixture, type GraphFixture } from './fixtures.js';
 
@@ -112,6 +115,35 @@ describe('Retries: reads', () => {
       id: SEED_IMAGE_IDS.ready,
     });
     expect(graph.sim.requestCount('getDeviceImage')).toBe(4);
+  });
+
+  it('logs each retry at warn, without the token', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const { dataSource, client } = withClient({
+      logger: createLogger({ level: 'warn', destination }),
+    });
+    graph.sim.injectFault({ route: 'listDeviceImages', status: 503 });
+    await dataSource.listPage();
+    await client.close();
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!);
+    expect(entry).toMatchObject({
+      level: 40,
+      msg: 'Retrying Graph GET after status 503',
+      method: 'GET',
+      attempt: 1,
+      status: 503,
+      code: 'serviceNotAvailable',
+      requestId: expect.stringMatching(GUID),
+      clientRequestId: expect.stringMatching(GUID),
+    });
+    expect(lines[0]).not.toContain('test-token');
   });
 
   it('does not retry a 500', async () => {
