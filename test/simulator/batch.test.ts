@@ -12,7 +12,6 @@ import {
 import {
   call,
   graphClient,
-  IMAGES,
   JSON_TYPE,
   newImage,
   SDK_IMAGES,
