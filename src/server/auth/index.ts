@@ -15,3 +15,8 @@ export {
   authorizeOperation,
   type OperationKind,
 } from './authorizeOperation.js';
+export {
+  createOnBehalfOfTokenProvider,
+  type OnBehalfOfOptions,
+  type OnBehalfOfTokenProvider,
+} from './onBehalfOf.js';
