@@ -11,6 +11,7 @@ await build({
     'bench/floor.ts',
     'bench/loadWorker.ts',
     'bench/subscribers.ts',
+    'bench/profileSummary.ts',
   ],
   outdir,
   bundle: true,

@@ -20,6 +20,8 @@ export interface BenchEnvironment {
   loadGenerator: string;
   /** Cores of the server under test and of everything else, if pinned. */
   pinning: string;
+  /** Where gateway CPU profiles went (`BENCH_PROFILE`); figures then pay for profiling. */
+  profileDir: string | undefined;
 }
 
 const PACKAGES = [
@@ -76,5 +78,6 @@ export function describeEnvironment(pinning: string): BenchEnvironment {
     packages: Object.fromEntries(PACKAGES.map((n) => [n, packageVersion(n)])),
     loadGenerator: `autocannon ${packageVersion('autocannon')}`,
     pinning,
+    profileDir: process.env.BENCH_PROFILE || undefined,
   };
 }

@@ -82,7 +82,7 @@ export async function measureHttp(options: {
       floorSpec(options.graphBaseUrl, placement.server, bodies.single),
     );
     const results: HttpOperationResult[] = [];
-    for (const operation of ['single', 'list'] as const) {
+    for (const operation of operationsFromEnv(process.env.BENCH_OPERATIONS)) {
       const body = bodies[operation];
       const difference = await compareAnswers(gateway, floor, body);
       if (difference !== undefined) {
@@ -150,6 +150,21 @@ export async function measureHttp(options: {
     await gateway.stop();
     await floor?.stop();
   }
+}
+
+/** `BENCH_OPERATIONS`: a comma list of `single` and `list`; both if unset. */
+function operationsFromEnv(text: string | undefined): HttpOperation[] {
+  if (text === undefined || text === '') return ['single', 'list'];
+  const names = text.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (name !== 'single' && name !== 'list') {
+      throw new Error(
+        `BENCH_OPERATIONS: expected a comma list of single, list, but got ` +
+          `${JSON.stringify(name)}.`,
+      );
+    }
+  }
+  return names as HttpOperation[];
 }
 
 function load(

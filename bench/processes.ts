@@ -138,6 +138,8 @@ export interface ServerSpec {
   name: string;
   /** The script to run with this Node. */
   script: string;
+  /** Node options before the script, e.g. `--cpu-prof`. */
+  nodeArgs?: string[] | undefined;
   env: Record<string, string>;
   /** The GraphQL endpoint's path. @default '/graphql' */
   path?: string;
@@ -159,8 +161,14 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const command = spec.cores === undefined ? process.execPath : 'taskset';
   const args =
     spec.cores === undefined
-      ? [spec.script]
-      : ['-c', spec.cores, process.execPath, spec.script];
+      ? [...(spec.nodeArgs ?? []), spec.script]
+      : [
+          '-c',
+          spec.cores,
+          process.execPath,
+          ...(spec.nodeArgs ?? []),
+          spec.script,
+        ];
   const child = spawn(command, args, {
     env: {
       ...process.env,

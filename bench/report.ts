@@ -129,6 +129,13 @@ export function renderMarkdown(results: BenchResults): string {
         .join(', ') +
       `. Pinning: ${env.pinning}.`,
     '',
+    ...(env.profileDir === undefined
+      ? []
+      : [
+          `**Profiled run** (gateway under \`--cpu-prof\`, profiles in ` +
+            `${env.profileDir}): its figures include the profiler's cost.`,
+          '',
+        ]),
     '### Targets',
     '',
     '| target | this run | met |',
@@ -231,6 +238,14 @@ export function renderMarkdown(results: BenchResults): string {
       `| change → poll that saw it (median of ${s.rounds.length}) | ${n(median(s.rounds.map((r) => r.pollLagMs)), 1)} ms |`,
       `| from the poll: p50 / p99 / last | ${n(s.fromPoll.p50, 1)} / ${n(s.fromPoll.p99, 1)} / ${n(s.fromPoll.last, 1)} ms |`,
       `| from the \`updateImage\` call: p50 / p99 / last | ${n(s.fromChange.p50, 1)} / ${n(s.fromChange.p99, 1)} / ${n(s.fromChange.last, 1)} ms |`,
+      `| gateway CPU per delivery (change to last arrival, poll included) | ${n(
+        (median(s.rounds.map((r) => r.gatewayCpuMs)) * 1_000) / s.subscribers,
+        1,
+      )} µs |`,
+      `| client process CPU per delivery, same window | ${n(
+        (median(s.rounds.map((r) => r.clientCpuMs)) * 1_000) / s.subscribers,
+        1,
+      )} µs |`,
       `| deliveries missed | ${s.rounds.reduce((sum, r) => sum + r.missing, 0)} of ${s.rounds.length * s.subscribers} |`,
       '',
     );

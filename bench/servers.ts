@@ -56,9 +56,16 @@ export function gatewaySpec(
   probe: string,
   pollIntervalMs = 5_000,
 ): ServerSpec {
+  const profileDir = process.env.BENCH_PROFILE;
   return {
     name: 'gateway',
     script: gatewayScript(),
+    // A CPU profile, written when the process exits, costs some speed:
+    // figures of a profiled run are not comparable with others.
+    nodeArgs:
+      profileDir === undefined || profileDir === ''
+        ? undefined
+        : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
     env: serverEnv(graphBaseUrl, pollIntervalMs),
     path: process.env.BENCH_GATEWAY_PATH ?? '/graphql',
     cores,

@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Simulator } from '../src/simulator/index.js';
-import { pin, startServer, type Placement } from './processes.js';
+import { cpuSeconds, pin, startServer, type Placement } from './processes.js';
 import { requestBodies } from './queries.js';
 import type { BenchScale } from './scale.js';
 import { benchScript, gatewaySpec } from './servers.js';
@@ -25,6 +25,10 @@ export interface DeliveryRound {
   pollLagMs: number;
   fromChange: { p50: number; p99: number; last: number };
   fromPoll: { p50: number; p99: number; last: number };
+  /** Gateway CPU from the change until the last delivery. */
+  gatewayCpuMs: number;
+  /** The clients' CPU over the same time: high means they lag. */
+  clientCpuMs: number;
 }
 
 /** Part 3's figures. */
@@ -118,6 +122,8 @@ export async function measureSubscriptions(options: {
       // Let the command reach the clients before anything can arrive.
       await sleep(50);
       const polls = simulator.requestCount('listDeviceImages');
+      const gatewayCpu = gateway.cpuSeconds();
+      const clientCpu = cpuSeconds(clients.pid!);
       const changedAt = monotonicMs();
       simulator.updateImage(
         imageId,
@@ -132,6 +138,8 @@ export async function measureSubscriptions(options: {
       );
       const arrivals = await reports.next('arrivals', 20_000);
       clearTimeout(timer);
+      const gatewayCpuMs = (gateway.cpuSeconds() - gatewayCpu) * 1_000;
+      const clientCpuMs = (cpuSeconds(clients.pid!) - clientCpu) * 1_000;
       const fromChange = arrivals.times.map((t) => t - changedAt);
       const fromPoll = arrivals.times.map((t) => t - polledAt);
       allFromChange.push(...fromChange);
@@ -143,6 +151,8 @@ export async function measureSubscriptions(options: {
         pollLagMs: polledAt - changedAt,
         fromChange: spread(fromChange),
         fromPoll: spread(fromPoll),
+        gatewayCpuMs,
+        clientCpuMs,
       };
       rounds.push(summary);
       log(
@@ -150,7 +160,8 @@ export async function measureSubscriptions(options: {
           `${summary.missing} missing; from the poll p50 ` +
           `${summary.fromPoll.p50.toFixed(1)} ms, p99 ` +
           `${summary.fromPoll.p99.toFixed(1)} ms, last ` +
-          `${summary.fromPoll.last.toFixed(1)} ms`,
+          `${summary.fromPoll.last.toFixed(1)} ms; CPU gateway ` +
+          `${gatewayCpuMs.toFixed(0)} ms, clients ${clientCpuMs.toFixed(0)} ms`,
       );
       await sleep(sizes.pollIntervalMs * 3);
     }

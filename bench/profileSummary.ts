@@ -1,0 +1,144 @@
+/**
+ * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`) as Markdown: where
+ * the non-idle time went by package, the functions with the most self time,
+ * and the inclusive time of named phases. `node dist-bench/profileSummary.js
+ * FILE [ROOT...]` where each ROOT is a function name to report inclusively
+ * (default: the GraphQL request phases).
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const DEFAULT_ROOTS = [
+  'processHTTPRequest',
+  'runHttpQuery',
+  'processGraphQLRequest',
+  'parse',
+  'validate',
+  'execute',
+  'executeOperation',
+  'completeValue',
+  'stringify',
+  'createContext',
+  'request',
+  'get',
+  'load',
+  'parseBody',
+];
+
+/** The package or area a script URL belongs to. */
+function areaOf(url: string, name: string): string {
+  if (url === '') {
+    return name.startsWith('(') ? name : '(native / builtins)';
+  }
+  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (modules !== null) return modules[1]!;
+  if (url.startsWith('node:')) return 'node: internals';
+  const dist = /\/dist\/(.+)$/.exec(url);
+  if (dist !== null) return `gateway ${dist[1]!.split('/')[0]}`;
+  return url;
+}
+
+function shortUrl(url: string): string {
+  return url
+    .replace(/^file:\/\/.*?node_modules\//, '')
+    .replace(/^file:\/\/.*?\/dist\//, 'dist/');
+}
+
+/** Renders the summary of one profile. */
+export function summariseProfile(
+  profile: CpuProfile,
+  roots: readonly string[] = DEFAULT_ROOTS,
+): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfUs = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]!;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const idleUs = profile.nodes
+    .filter((node) => node.callFrame.functionName === '(idle)')
+    .reduce((sum, node) => sum + (selfUs.get(node.id) ?? 0), 0);
+  const busyUs = totalUs - idleUs;
+  const pct = (us: number): string => `${((us / busyUs) * 100).toFixed(1)} %`;
+
+  const areas = new Map<string, number>();
+  const functions = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const us = selfUs.get(node.id) ?? 0;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (us === 0 || functionName === '(idle)') continue;
+    const area = areaOf(url, functionName);
+    areas.set(area, (areas.get(area) ?? 0) + us);
+    const key = `${functionName || '(anonymous)'} ${shortUrl(url)}:${lineNumber + 1}`;
+    functions.set(key, (functions.get(key) ?? 0) + us);
+  }
+
+  // Inclusive time per root name, not counted twice under recursion.
+  const inclusive = new Map<string, number>();
+  const wanted = new Set(roots);
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
+  }
+  for (const [id, us] of selfUs) {
+    const seen = new Set<string>();
+    for (
+      let at: number | undefined = id;
+      at !== undefined;
+      at = parentOf.get(at)
+    ) {
+      const name = byId.get(at)!.callFrame.functionName;
+      if (wanted.has(name) && !seen.has(name)) {
+        seen.add(name);
+        inclusive.set(name, (inclusive.get(name) ?? 0) + us);
+      }
+    }
+  }
+
+  const top = (map: Map<string, number>, count: number): [string, number][] =>
+    [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, count);
+  const lines = [
+    `Busy ${(busyUs / 1e6).toFixed(2)} s of ${(totalUs / 1e6).toFixed(2)} s sampled.`,
+    '',
+    '| area (self time) | share of busy |',
+    '|---|---|',
+    ...top(areas, 14).map(([area, us]) => `| ${area} | ${pct(us)} |`),
+    '',
+    '| function (self time) | share of busy |',
+    '|---|---|',
+    ...top(functions, 25).map(([name, us]) => `| \`${name}\` | ${pct(us)} |`),
+    '',
+    '| function (inclusive) | share of busy |',
+    '|---|---|',
+    ...roots
+      .filter((name) => inclusive.has(name))
+      .map((name) => `| \`${name}\` | ${pct(inclusive.get(name)!)} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+const [file, ...roots] = process.argv.slice(2);
+if (file === undefined) {
+  process.stderr.write('Usage: profileSummary.js FILE.cpuprofile [ROOT...]\n');
+  process.exit(2);
+}
+const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+process.stdout.write(
+  summariseProfile(profile, roots.length > 0 ? roots : undefined),
+);
