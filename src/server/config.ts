@@ -50,7 +50,11 @@ export interface GatewayConfig {
   simulatorUploadMs: number | undefined;
   /** Milliseconds between polls of Graph for subscriptions. @default 5_000 // 5 seconds */
   pollIntervalMs: number;
-  /** Milliseconds before a Graph call is abandoned. @default 30_000 // 30 seconds */
+  /**
+   * Milliseconds one attempt of a Graph call may take before it is
+   * abandoned (and possibly retried).
+   * @default 10_000 // 10 seconds
+   */
   graphTimeoutMs: number;
   /** Largest request body accepted, in bytes (413 above). @default 1_048_576 // 1 MiB */
   maxBodyBytes: number;
@@ -241,7 +245,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         ? undefined
         : integer(env, 'SIMULATOR_UPLOAD_MS', 0, 0, 3_600_000),
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 5_000, 10, 3_600_000),
-    graphTimeoutMs: integer(env, 'GRAPH_TIMEOUT_MS', 30_000, 1, 600_000),
+    graphTimeoutMs: integer(env, 'GRAPH_TIMEOUT_MS', 10_000, 1, 600_000),
     maxBodyBytes: 1_048_576,
     logLevel: logLevel as LogLevel,
     logPretty: boolean(env, 'LOG_PRETTY', false),

@@ -184,6 +184,9 @@ export async function createGateway(
       stringifyResult: (result) => JSON.stringify(result),
       allowBatchedHttpRequests: false,
       csrfPrevention: true,
+      // Apollo would otherwise stop itself on SIGTERM and re-raise the
+      // signal, killing the process before close() has run in order.
+      stopOnTerminationSignals: false,
       // Each plugin below would otherwise install itself by default and
       // cost time on every request (PERFORMANCE.md); GraphiQL is our own.
       plugins: [
