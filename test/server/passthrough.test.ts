@@ -26,7 +26,11 @@ describe('Server: pass-through authentication', () => {
 
   it('answers 401 UNAUTHENTICATED without a bearer token, before any upstream call', async () => {
     stack.simulator.resetRequests();
-    for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Basic dXNlcjpwYXNz' },
+    ];
+    for (const headers of attempts) {
       const response = await graphqlRequest(stack.url, LIST, {}, headers);
       expect(response.status).toBe(401);
       expect(response.errors?.[0]?.extensions?.['code']).toBe(
