@@ -11,15 +11,14 @@ import {
 } from '../errors/index.js';
 import { createSilentLogger, type Logger } from '../logger.js';
 import type { TokenProvider } from './credentials.js';
+import type { GraphClient } from './GraphClient.js';
 import {
   GraphTransportError,
   MAX_BATCH_SIZE,
-  type GraphClient,
   type GraphRequest,
   type GraphResponse,
-} from './GraphClient.js';
+} from './graphHttp.js';
 import {
-  DEVICE_IMAGE_PROPERTIES,
   type DeviceImageProperty,
   type GraphCreateDeviceImage,
   type GraphDeviceImage,
@@ -34,8 +33,13 @@ import {
   type GraphFailure,
   type ToGatewayErrorOptions,
 } from './toGatewayError.js';
+import {
+  encodeQueryValue,
+  listQuery,
+  normalizeSelect,
+  selectQuery,
+} from './odataQuery.js';
 import type {
-  DeviceImageFilter,
   DeviceImagePage,
   DeviceImagesApi,
   ListDeviceImagesOptions,
@@ -43,9 +47,6 @@ import type {
 import {
   assertCreateDeviceImage,
   assertDeviceImageId,
-  assertDeviceImageStatus,
-  assertDisplayName,
-  assertPageSize,
   assertSourceImageCategory,
 } from './validation.js';
 
@@ -482,84 +483,10 @@ function graphMessage(response: GraphResponse): string | undefined {
   return typeof message === 'string' && message !== '' ? message : undefined;
 }
 
-/**
- * Normalises a selection: known properties only (a resolver passing
- * anything else is a bug), `id` first, the rest in the order asked, once.
- */
-function normalizeSelect(
-  select: readonly DeviceImageProperty[] | undefined,
-): readonly DeviceImageProperty[] | undefined {
-  if (select === undefined) return undefined;
-  for (const property of select) {
-    if (!(DEVICE_IMAGE_PROPERTIES as readonly string[]).includes(property)) {
-      throw new TypeError(
-        `Cannot select "${String(property)}": expected one of ` +
-          `${DEVICE_IMAGE_PROPERTIES.join(', ')}.`,
-      );
-    }
-  }
-  return [...new Set<DeviceImageProperty>(['id', ...select])];
-}
-
 /** The union of a batch's selections; Graph's default if any asks for it. */
 function unionSelect(
   keys: readonly LoadKey[],
 ): readonly DeviceImageProperty[] | undefined {
   if (keys.some((key) => key.select === undefined)) return undefined;
   return [...new Set(keys.flatMap((key) => key.select!))];
-}
-
-function selectQuery(
-  select: readonly DeviceImageProperty[] | undefined,
-): string {
-  return select === undefined ? '' : `?$select=${select.join(',')}`;
-}
-
-/** `$select`, `$filter` and `$top` for a list call, validated first. */
-function listQuery(options: ListDeviceImagesOptions): string {
-  const parts: string[] = [];
-  const select = normalizeSelect(options.select);
-  if (select !== undefined) parts.push(`$select=${select.join(',')}`);
-  const filter = filterExpression(options.filter);
-  if (filter !== undefined) {
-    parts.push(`$filter=${encodeQueryValue(filter)}`);
-  }
-  if (options.top !== undefined) {
-    assertPageSize(options.top, 'top');
-    parts.push(`$top=${options.top}`);
-  }
-  return parts.length === 0 ? '' : `?${parts.join('&')}`;
-}
-
-/**
- * The OData `$filter` for a {@link DeviceImageFilter}: equality terms joined
- * with `and`, strings quoted with embedded quotes doubled (OData ABNF,
- * `SQUOTE-in-string`).
- */
-export function filterExpression(
-  filter: DeviceImageFilter | undefined,
-): string | undefined {
-  if (filter === undefined) return undefined;
-  const terms: string[] = [];
-  if (filter.status !== undefined) {
-    assertDeviceImageStatus(filter.status, 'filter.status');
-    terms.push(`status eq ${odataString(filter.status)}`);
-  }
-  if (filter.displayName !== undefined) {
-    assertDisplayName(filter.displayName, 'filter.displayName');
-    terms.push(`displayName eq ${odataString(filter.displayName)}`);
-  }
-  return terms.length === 0 ? undefined : terms.join(' and ');
-}
-
-function odataString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-/**
- * Percent-encodes a query value but keeps the characters OData reads
- * literally (`'`, `,`, `(`, `)`), so the query stays legible in logs.
- */
-function encodeQueryValue(value: string): string {
-  return encodeURIComponent(value).replace(/%2C/g, ',');
 }

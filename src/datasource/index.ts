@@ -8,20 +8,17 @@ export {
   DEVICE_IMAGES_PATH,
 } from './DeviceImagesDataSource.js';
 export type { DeviceImagesDataSourceOptions } from './DeviceImagesDataSource.js';
-export {
-  GraphClient,
-  GraphTransportError,
-  MAX_BATCH_SIZE,
-} from './GraphClient.js';
+export { GraphClient } from './GraphClient.js';
+export type { GraphClientOptions } from './GraphClient.js';
+export { GraphTransportError, MAX_BATCH_SIZE } from './graphHttp.js';
 export type {
   GraphBatchRequest,
   GraphBatchResponse,
-  GraphClientOptions,
   GraphClientStats,
   GraphMethod,
   GraphRequest,
   GraphResponse,
-} from './GraphClient.js';
+} from './graphHttp.js';
 export type { RetryMode } from './RetryPolicy.js';
 export { GraphResponseError, toGatewayError } from './toGatewayError.js';
 export type { GraphFailure, ToGatewayErrorOptions } from './toGatewayError.js';
@@ -31,5 +28,6 @@ export {
   createStaticTokenProvider,
 } from './credentials.js';
 export type { ClientCredentialsOptions, TokenProvider } from './credentials.js';
+export { filterExpression } from './odataQuery.js';
 export * from './validation.js';
 export type * from './types.js';

@@ -19,7 +19,7 @@ import {
   GraphTransportError,
   graphErrorCode,
   type GraphResponse,
-} from './GraphClient.js';
+} from './graphHttp.js';
 import { parseRetryAfter } from './RetryPolicy.js';
 
 /** A failed call: an answer with a non-2xx status, or no answer at all. */

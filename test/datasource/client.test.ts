@@ -4,10 +4,8 @@ import {
   createClientCredentialsTokenProvider,
   createStaticTokenProvider,
 } from '../../src/datasource/credentials.js';
-import {
-  GraphClient,
-  GraphTransportError,
-} from '../../src/datasource/GraphClient.js';
+import { GraphClient } from '../../src/datasource/GraphClient.js';
+import { GraphTransportError } from '../../src/datasource/graphHttp.js';
 import {
   RetryPolicy,
   parseRetryAfter,
