@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 
 import {
   AuthenticationError,
+  AuthenticationRequiredError,
   OnBehalfOfCredential,
   type AccessToken,
   type AuthorityValidationOptions,
@@ -154,9 +155,10 @@ function cacheKey(assertion: string): string {
 }
 
 function toExchangeError(error: unknown, tenantId: string): Error {
-  if (error instanceof AuthenticationError && error.statusCode < 500) {
+  const refusal = oauthErrorCode(error);
+  if (refusal) {
     return new UnauthenticatedError(
-      `Entra ID refused to exchange the caller's token for a Graph token in tenant ${tenantId}: ${error.errorResponse.error}.`,
+      `Entra ID refused to exchange the caller's token for a Graph token in tenant ${tenantId}: ${refusal}.`,
       { cause: error },
     );
   }
@@ -166,4 +168,23 @@ function toExchangeError(error: unknown, tenantId: string): Error {
     `Could not exchange the caller's token for a Graph token in tenant ${tenantId}: ${reason}`,
     { cause: error },
   );
+}
+
+/**
+ * The OAuth error code (RFC 6749 §5.2) of a refusal, if `error` is one.
+ * `@azure/identity` 4.13 reports a token endpoint's 4xx not as
+ * `AuthenticationError` but as `AuthenticationRequiredError`, whose message
+ * starts with the code (`invalid_grant: Error(s): 50013 …`); the test pins
+ * this against the real library.
+ */
+function oauthErrorCode(error: unknown): string | undefined {
+  if (error instanceof AuthenticationError && error.statusCode < 500) {
+    return error.errorResponse.error;
+  }
+  if (error instanceof AuthenticationRequiredError) {
+    return /^(invalid_[a-z_]+|unauthorized_client|unsupported_grant_type|interaction_required|consent_required):/.exec(
+      error.message,
+    )?.[1];
+  }
+  return undefined;
 }
