@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
+import { loadGenerator } from './loadGenerator.js';
+
 /** The machine and software a run measured. */
 export interface BenchEnvironment {
   date: string;
@@ -63,6 +65,13 @@ function cpuModel(): string {
   }
 }
 
+function describeLoadGenerator(): string {
+  const generator = loadGenerator();
+  return generator.name === 'wrk'
+    ? `wrk ${generator.version} (one thread)`
+    : `autocannon ${packageVersion('autocannon')}`;
+}
+
 /** Reads the environment; run from the repository root. */
 export function describeEnvironment(pinning: string): BenchEnvironment {
   const agent = /npm\/(\S+)/.exec(process.env.npm_config_user_agent ?? '');
@@ -76,7 +85,7 @@ export function describeEnvironment(pinning: string): BenchEnvironment {
     npm: agent?.[1] ?? tryRun('npm', ['-v']) ?? 'unknown',
     commit: tryRun('git', ['rev-parse', '--short', 'HEAD']),
     packages: Object.fromEntries(PACKAGES.map((n) => [n, packageVersion(n)])),
-    loadGenerator: `autocannon ${packageVersion('autocannon')}`,
+    loadGenerator: describeLoadGenerator(),
     pinning,
     profileDir: process.env.BENCH_PROFILE || undefined,
   };

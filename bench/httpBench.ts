@@ -13,7 +13,8 @@ import {
 } from './processes.js';
 import { requestBodies } from './queries.js';
 import type { BenchScale } from './scale.js';
-import { floorSpec, gatewaySpec, runLoadProcess } from './servers.js';
+import { runLoadProcess } from './loadGenerator.js';
+import { floorSpec, gatewaySpec } from './servers.js';
 import { median } from './stats.js';
 
 export type HttpOperation = 'single' | 'list';

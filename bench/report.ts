@@ -127,7 +127,7 @@ export function renderMarkdown(results: BenchResults): string {
       Object.entries(env.packages)
         .map(([name, version]) => `${name} ${version}`)
         .join(', ') +
-      `. Pinning: ${env.pinning}.`,
+      `. Load generator: ${env.loadGenerator}. Pinning: ${env.pinning}.`,
     '',
     ...(env.profileDir === undefined
       ? []

@@ -4,12 +4,10 @@
  * gateway is `dist/main.js` under the working directory (the repository
  * root). Internal to `bench/`.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { LoadJob, LoadResult } from './loadWorker.js';
 import type { ServerSpec } from './processes.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -86,34 +84,4 @@ export function floorSpec(
     cores,
     probe,
   };
-}
-
-/** Runs `loadWorker.js` in its own process, pinned to `cores`. */
-export function runLoadProcess(
-  job: LoadJob,
-  cores: string | undefined,
-): Promise<LoadResult> {
-  const script = benchScript('loadWorker.js');
-  const command = cores === undefined ? process.execPath : 'taskset';
-  const args =
-    cores === undefined ? [script] : ['-c', cores, process.execPath, script];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, {
-      env: { ...process.env, BENCH_LOAD: JSON.stringify(job) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || line === '') {
-        reject(new Error(`The load generator failed (${code}): ${err}${out}`));
-        return;
-      }
-      resolvePromise(JSON.parse(line) as LoadResult);
-    });
-  });
 }
