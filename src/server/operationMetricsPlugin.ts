@@ -31,8 +31,11 @@ const SERVER_SIDE = new Set<string>([
  * The request id to use: the caller's `x-request-id` when it is a plain
  * token of at most 128 characters, a fresh UUID otherwise.
  */
-export function requestIdFrom(header: string | null | undefined): string {
-  return header && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
+export function requestIdFrom(
+  header: string | readonly string[] | null | undefined,
+): string {
+  const value = typeof header === 'string' ? header : header?.[0];
+  return value && SAFE_REQUEST_ID.test(value) ? value : randomUUID();
 }
 
 /**

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import {
   createOperationMetricsPlugin,
+  requestIdFrom,
   type LoggingContext,
 } from '../../src/server/operationMetricsPlugin.js';
 
@@ -122,6 +123,11 @@ describe('Operation metrics plugin', () => {
     expect(res.headers.get('x-request-id')).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/,
     );
+  });
+
+  it('takes the first of repeated request id headers', () => {
+    expect(requestIdFrom(['first-id', 'second-id'])).toBe('first-id');
+    expect(requestIdFrom('x'.repeat(129))).not.toBe('x'.repeat(129));
   });
 
   it('keeps a request id the context already bound', async () => {
