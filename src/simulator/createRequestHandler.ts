@@ -6,10 +6,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { handleAdmin } from './handleAdmin.js';
-import { parseBatch, runBatch } from './handleBatch.js';
+import { runBatch } from './handleBatch.js';
 import { GraphHttpError } from './GraphHttpError.js';
 import { handleOperation } from './handleOperation.js';
 import { matchRoute, type RouteMatch } from './matchRoute.js';
+import { parseBatch } from './parseBatch.js';
 import { recordableHeaders } from './RequestRecorder.js';
 import {
   errorResponse,

@@ -240,4 +240,26 @@ describe('Simulator contract: $batch', () => {
       headers: { 'x-item': 'yes' },
     });
   });
+
+  it('SIM-69 MUST drop the whole batch connection when an item resets', async () => {
+    sim.injectFault({
+      route: 'deleteDeviceImage',
+      reset: true,
+      afterApply: true,
+    });
+    await expect(
+      batch([
+        item('1', SDK_IMAGES),
+        {
+          id: '2',
+          method: 'DELETE',
+          url: `${SDK_IMAGES}/${SEED_IMAGE_IDS.failedNotGeneralized}`,
+        },
+      ]),
+    ).rejects.toThrow();
+    expect(
+      sim.images().some((i) => i.id === SEED_IMAGE_IDS.failedNotGeneralized),
+    ).toBe(false);
+    expect(sim.requests.at(-1)).toMatchObject({ route: 'batch', status: 0 });
+  });
 });

@@ -329,6 +329,16 @@ describe('Simulator contract: create', () => {
   });
 });
 
+describe('Simulator contract: request size', () => {
+  it('SIM-25 MUST answer 413 requestTooLarge for a body above 4 MB', async () => {
+    const res = await call(sim, 'POST', IMAGES, {
+      body: { displayName: 'x'.repeat(5 * 1024 * 1024) },
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('requestTooLarge');
+  });
+});
+
 describe('Simulator contract: delete', () => {
   it('SIM-18 MUST delete with 204, then answer 404 for the id', async () => {
     const created = await call(sim, 'POST', IMAGES, {

@@ -158,4 +158,22 @@ describe('Simulator contract: injected faults', () => {
     ).rejects.toThrow(/abort|timeout/i);
     expect((await call(sim, 'GET', ONE)).status).toBe(200);
   });
+
+  it('SIM-59 MUST queue a fault posted to /_simulator/faults and reject a bad one', async () => {
+    const post = (body: string) =>
+      request(`${sim.origin}/_simulator/faults`, { method: 'POST', body });
+    const queued = await post(
+      JSON.stringify({ route: 'listDeviceImages', status: 502 }),
+    );
+    await queued.body.dump();
+    expect(queued.statusCode).toBe(204);
+    const res = await call(sim, 'GET', IMAGES);
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe('badGateway');
+    const bad = await post(JSON.stringify({ status: '503' }));
+    expect(bad.statusCode).toBe(400);
+    expect(((await bad.body.json()) as { error: string }).error).toBe(
+      'Invalid fault: \'status\' must be a number, got "503".',
+    );
+  });
 });
