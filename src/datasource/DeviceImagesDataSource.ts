@@ -130,10 +130,10 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
       options.pageUrl === undefined
         ? DEVICE_IMAGES_PATH + listQuery(options)
         : this.#pagePath(options.pageUrl);
-    const page = await this.#fetchPage<GraphDeviceImage>(
-      path,
-      'list device images',
-    );
+    const page = await this.#fetchPage<GraphDeviceImage>(path, {
+      action: 'list device images',
+      argumentName: options.pageUrl === undefined ? 'filter' : 'pageUrl',
+    });
     return { images: page.value ?? [], nextLink: page['@odata.nextLink'] };
   }
 
@@ -145,7 +145,10 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
       options.pageUrl === undefined
         ? DEVICE_IMAGES_PATH + listQuery(options)
         : this.#pagePath(options.pageUrl);
-    return this.#collect<GraphDeviceImage>(path, 'list device images');
+    return this.#collect<GraphDeviceImage>(path, {
+      action: 'list device images',
+      argumentName: options.pageUrl === undefined ? 'filter' : 'pageUrl',
+    });
   }
 
   /**
@@ -290,7 +293,7 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
     }
     return this.#collect<GraphSourceImage>(
       `${DEVICE_IMAGES_PATH}/getSourceImages${query}`,
-      'list source images',
+      { action: 'list source images', argumentName: 'category' },
     );
   }
 
@@ -355,11 +358,14 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
   }
 
   /** Reads pages from `path`, following every `@odata.nextLink`. */
-  async #collect<T>(path: string, action: string): Promise<T[]> {
+  async #collect<T>(
+    path: string,
+    errorOptions: ToGatewayErrorOptions,
+  ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
     for (let next: string | undefined = path; next !== undefined;) {
-      const page: Collection<T> = await this.#fetchPage<T>(next, action);
+      const page: Collection<T> = await this.#fetchPage<T>(next, errorOptions);
       items.push(...(page.value ?? []));
       const link = page['@odata.nextLink'];
       next = link === undefined ? undefined : this.#graphLinkPath(link);
@@ -374,14 +380,15 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
     return items;
   }
 
-  async #fetchPage<T>(path: string, action: string): Promise<Collection<T>> {
+  async #fetchPage<T>(
+    path: string,
+    errorOptions: ToGatewayErrorOptions,
+  ): Promise<Collection<T>> {
     const response = await this.#send<Collection<T>>(
       { method: 'GET', path },
-      { action },
+      errorOptions,
     );
-    if (!response.ok) {
-      throw toGatewayError(response, { action, argumentName: 'filter' });
-    }
+    if (!response.ok) throw toGatewayError(response, errorOptions);
     return response.body ?? {};
   }
 
