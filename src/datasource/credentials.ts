@@ -4,8 +4,8 @@
  */
 import {
   AuthenticationError,
+  AuthenticationRequiredError,
   ClientSecretCredential,
-  CredentialUnavailableError,
 } from '@azure/identity';
 
 import {
@@ -60,9 +60,8 @@ export interface ClientCredentialsOptions {
  * gateway errors: a refusal by Entra ID is UnauthenticatedError, anything
  * else (network, outage) UpstreamUnavailableError.
  *
- * This provider is not exercised by the test suite: the credential insists
- * on an https authority, so testing it needs a local token service with a
- * trusted certificate.
+ * The credential insists on an https authority (contract §6); the tests run
+ * it in a child process that trusts the local token service's CA.
  */
 export function createClientCredentialsTokenProvider(
   options: ClientCredentialsOptions,
@@ -106,23 +105,40 @@ export function createClientCredentialsTokenProvider(
 }
 
 function toTokenError(error: unknown, tenantId: string): Error {
-  if (error instanceof AuthenticationError && error.statusCode < 500) {
+  const refusal = oauthRefusal(error);
+  if (refusal !== undefined) {
     return new UnauthenticatedError(
       `Entra ID refused the gateway's client credentials for tenant ` +
-        `${tenantId}: ${error.errorResponse.error}`,
+        `${tenantId}: ${refusal}`,
       { cause: error },
     );
   }
   const reason =
-    error instanceof CredentialUnavailableError ||
-    error instanceof AuthenticationError
-      ? error.message.split('\n')[0]
-      : error instanceof Error
-        ? error.message
-        : String(error);
+    error instanceof Error ? error.message.split('\n')[0] : String(error);
   return new UpstreamUnavailableError(
     `Could not get a Graph token from Entra ID for tenant ${tenantId}: ` +
       `${reason}`,
     { cause: error },
   );
+}
+
+/** The error codes a token endpoint refuses a grant with (RFC 6749 §5.2). */
+const OAUTH_REFUSAL =
+  /^(invalid_request|invalid_client|invalid_grant|unauthorized_client|unsupported_grant_type|invalid_scope):/;
+
+/**
+ * The OAuth error code when Entra ID refused the credentials, as opposed to
+ * being unreachable. `@azure/identity` 4.13 reports a token endpoint's 4xx
+ * as `AuthenticationRequiredError` whose message starts with the code
+ * (`invalid_client: …`), not as the `AuthenticationError` it documents;
+ * both are read here.
+ */
+function oauthRefusal(error: unknown): string | undefined {
+  if (error instanceof AuthenticationError && error.statusCode < 500) {
+    return error.errorResponse.error;
+  }
+  if (error instanceof AuthenticationRequiredError) {
+    return OAUTH_REFUSAL.exec(error.message)?.[1];
+  }
+  return undefined;
 }

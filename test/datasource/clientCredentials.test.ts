@@ -90,12 +90,11 @@ describe('Datasource: client credentials against the local token service', () =>
     expect(result.wrong.message).toContain('invalid_client');
   });
 
-  // Known gap, pinned: @azure/identity 4.13 reports Entra's 401
-  // invalid_client as AuthenticationRequiredError, which the provider maps to
-  // UPSTREAM_UNAVAILABLE instead of UNAUTHENTICATED; mapping that class by
-  // its message's OAuth code (as `src/server/auth/onBehalfOf.ts` does) would
-  // lift it.
-  it('classifies the refused secret as UPSTREAM_UNAVAILABLE today', () => {
-    expect(result.wrong.extensions['code']).toBe('UPSTREAM_UNAVAILABLE');
+  it('classifies the refused secret as UNAUTHENTICATED', () => {
+    expect(result.wrong.extensions['code']).toBe('UNAUTHENTICATED');
+    expect(result.wrong.message).toBe(
+      "Entra ID refused the gateway's client credentials for tenant " +
+        `${TENANT}: invalid_client`,
+    );
   });
 });
