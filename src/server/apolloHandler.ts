@@ -14,8 +14,14 @@ import { PayloadTooLargeError, readBody } from './readBody.js';
 export interface ApolloHandlerOptions {
   /** Largest body read, in bytes; larger requests get 413. */
   maxBodyBytes: number;
-  /** Builds the operation's context; may throw a GatewayError. */
-  createContext: (req: IncomingMessage) => Promise<GatewayContext>;
+  /**
+   * Builds the operation's context; may throw a GatewayError. The operation
+   * name, when the request gave one, goes on the operation's log lines.
+   */
+  createContext: (
+    req: IncomingMessage,
+    operationName: string | undefined,
+  ) => Promise<GatewayContext>;
 }
 
 /** Writes a JSON error body in the GraphQL response shape. */
@@ -37,6 +43,16 @@ function isJsonContentType(value: string | undefined): boolean {
   if (value === undefined) return false;
   const mediaType = value.split(';', 1)[0]?.trim().toLowerCase();
   return mediaType === 'application/json';
+}
+
+/** The operation name a POST body or GET query string names, if any. */
+function operationNameOf(body: unknown, search: string): string | undefined {
+  if (typeof body === 'object' && body !== null) {
+    const name = (body as { operationName?: unknown }).operationName;
+    return typeof name === 'string' ? name : undefined;
+  }
+  if (search === '') return undefined;
+  return new URLSearchParams(search).get('operationName') ?? undefined;
 }
 
 /**
@@ -89,14 +105,16 @@ export function createApolloHandler(
       }
     }
 
+    const search = queryStart < 0 ? '' : url.slice(queryStart);
+    const operationName = operationNameOf(body, search);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: method.toUpperCase(),
         headers,
-        search: queryStart < 0 ? '' : url.slice(queryStart),
+        search,
         body,
       },
-      context: () => options.createContext(req),
+      context: () => options.createContext(req, operationName),
     });
 
     for (const [name, value] of response.headers) res.setHeader(name, value);

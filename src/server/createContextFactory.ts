@@ -36,7 +36,10 @@ export interface ContextFactoryOptions {
 
 export interface ContextFactory {
   /** For an HTTP request. */
-  fromHttp(req: IncomingMessage): Promise<GatewayContext>;
+  fromHttp(
+    req: IncomingMessage,
+    operationName?: string | undefined,
+  ): Promise<GatewayContext>;
   /** For a WebSocket connection's operation. */
   fromWebSocket(
     connectionParams: Record<string, unknown> | undefined,
@@ -79,8 +82,15 @@ export function createContextFactory(
           ? createClientCredentialsTokenProvider(auth)
           : undefined;
 
-  const build = (token: string | undefined): GatewayContext => {
-    const requestLogger = logger.child({ requestId: randomUUID() });
+  const build = (
+    token: string | undefined,
+    operationName?: string | undefined,
+  ): GatewayContext => {
+    const requestLogger = logger.child(
+      operationName === undefined
+        ? { requestId: randomUUID() }
+        : { requestId: randomUUID(), operationName },
+    );
     const getToken = appToken ?? createStaticTokenProvider(token as string);
     return {
       dataSource: new DeviceImagesDataSource({
@@ -96,13 +106,13 @@ export function createContextFactory(
   };
 
   return {
-    fromHttp(req) {
-      if (appToken) return Promise.resolve(build(undefined));
+    fromHttp(req, operationName) {
+      if (appToken) return Promise.resolve(build(undefined, operationName));
       const token = bearerToken(req.headers.authorization);
       if (token === undefined) {
         return Promise.reject(missingToken('an Authorization header'));
       }
-      return Promise.resolve(build(token));
+      return Promise.resolve(build(token, operationName));
     },
     fromWebSocket(connectionParams, req) {
       if (appToken) return Promise.resolve(build(undefined));

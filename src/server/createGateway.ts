@@ -32,7 +32,7 @@ import {
 import { createApolloHandler, sendJsonError } from './apolloHandler.js';
 import type { GatewayConfig } from './config.js';
 import { createContextFactory } from './createContextFactory.js';
-import { createFormatError } from './formatError.js';
+import { createErrorLoggingPlugin, createFormatError } from './formatError.js';
 import { createGraphiqlHandler } from './graphiql/index.js';
 
 /** The path of the GraphQL endpoint, for HTTP and WebSocket alike. */
@@ -173,7 +173,6 @@ export async function createGateway(
       schema,
       logger,
       formatError: createFormatError({
-        logger,
         development: config.nodeEnv === 'development',
       }),
       // Masked errors carry their stack only through formatError, and only
@@ -190,6 +189,7 @@ export async function createGateway(
       // Each plugin below would otherwise install itself by default and
       // cost time on every request (PERFORMANCE.md); GraphiQL is our own.
       plugins: [
+        createErrorLoggingPlugin(logger),
         ApolloServerPluginCacheControlDisabled(),
         ApolloServerPluginLandingPageDisabled(),
         ApolloServerPluginUsageReportingDisabled(),

@@ -152,7 +152,7 @@ describe('Server: GraphiQL switch', () => {
 });
 
 describe('Server: error masking', () => {
-  const query = `{ deviceImage(id: "${SEED_IMAGE_IDS.ready}") {
+  const query = `query Broken { deviceImage(id: "${SEED_IMAGE_IDS.ready}") {
     id lastModifiedDateTime } }`;
 
   it('masks an unexpected error and logs it in full first', async () => {
@@ -174,6 +174,11 @@ describe('Server: error masking', () => {
       expect(JSON.stringify(response)).not.toContain('yesterday-ish');
       const logged = lines.find((line) => line['level'] === 50);
       expect(JSON.stringify(logged)).toContain('yesterday-ish');
+      expect(logged).toMatchObject({
+        operationName: 'Broken',
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        path: ['deviceImage', 'lastModifiedDateTime'],
+      });
     } finally {
       await stack.close();
     }
