@@ -108,7 +108,11 @@ export class ImageStore {
     return stored.image;
   }
 
-  /** Deletes an image and cancels its upload; false when unknown. */
+  /**
+   * Deletes an image and cancels its upload; false when unknown. Deleting
+   * always succeeds: the service refuses an image a provisioning policy
+   * uses (contract §4), which cannot happen until policies are simulated.
+   */
   delete(id: string): boolean {
     const stored = this.get(id);
     if (!stored) return false;

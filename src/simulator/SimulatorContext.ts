@@ -36,6 +36,10 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * Maps `Authorization: Bearer …` to a tenant. A missing or malformed
  * header, or a token the map does not know, answers 401
  * `InvalidAuthenticationToken` as Graph does, with `WWW-Authenticate`.
+ *
+ * Tokens are opaque strings: no JWT is validated and no scope or role is
+ * checked, so Graph's 403 for a missing CloudPC permission only comes from
+ * an injected fault, until tokens carry claims the simulator reads.
  */
 export function authenticate(
   context: SimulatorContext,

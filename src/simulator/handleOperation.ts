@@ -190,13 +190,16 @@ function listImages(req: OperationRequest): OperationResponse {
   );
   const last = page[page.length - 1];
   if (matching.length > page.length && last) {
-    const params = new URLSearchParams(req.search);
-    for (const key of [...params.keys()]) {
-      if (key.toLowerCase() === '$skiptoken') params.delete(key);
-    }
-    params.set('$skiptoken', encodeSkipToken(last.seq));
-    body['@odata.nextLink'] =
-      `${req.origin}/beta${COLLECTION_PATH}?${params.toString()}`;
+    // Option names keep a literal '$', as Graph writes its links.
+    const query = [...new URLSearchParams(req.search)]
+      .filter(([key]) => key.toLowerCase() !== '$skiptoken')
+      .concat([['$skiptoken', encodeSkipToken(last.seq)]])
+      .map(
+        ([k, v]) =>
+          `${encodeURIComponent(k).replace(/^%24/, '$')}=${encodeURIComponent(v)}`,
+      )
+      .join('&');
+    body['@odata.nextLink'] = `${req.origin}/beta${COLLECTION_PATH}?${query}`;
   }
   return { status: 200, body };
 }

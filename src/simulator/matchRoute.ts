@@ -65,6 +65,10 @@ function unknownSegment(segment: string): RouteMatch {
  * Routes a path that starts with `/beta`; `path` excludes the query. Other
  * paths below `/beta` answer 400 `BadRequest` ("Resource not found for the
  * segment"), wrong methods 405 `notAllowed` with an `Allow` header.
+ *
+ * Only beta is simulated: a `/v1.0` path never reaches this function and
+ * gets 404, until v1.0's shapes (no `statusDetails`, no source-image `id`
+ * or `category`) are modelled alongside.
  */
 export function matchRoute(method: string, path: string): RouteMatch {
   const lower = path.toLowerCase();
