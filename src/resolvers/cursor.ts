@@ -8,6 +8,11 @@
  * page has shifted, which is what keeps paging from losing or repeating
  * images when the pages themselves are stable.
  *
+ * Known limitation: an image created in or deleted from an earlier Graph
+ * page between two requests shifts the pages after it, and a page link
+ * taken before the change may then skip or repeat one image; only a stable
+ * sort key or delta token from Graph for `deviceImages` would lift that.
+ *
  * The text is base64url JSON: opaque to clients, cheap to decode, and checked
  * field by field, since a client can send anything as `after`.
  */

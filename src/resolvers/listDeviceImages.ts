@@ -75,6 +75,11 @@ function resumeIndex(page: GraphDeviceImage[], cursor: CursorData): number {
  * Reads the images of one connection page. Makes one Graph request per
  * Graph page touched: usually one, two when the page crosses a Graph page
  * boundary. `totalCount` makes its own walk only when called.
+ *
+ * Known limitation: `hasNextPage` is true whenever Graph offered a next
+ * page link, without reading it, so a next Graph page that turns out empty
+ * yields one last connection page with no edges; peeking would lift that
+ * at the cost of a Graph request per page.
  */
 export async function listDeviceImages(
   dataSource: DeviceImagesApi,
