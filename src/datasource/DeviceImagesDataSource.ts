@@ -67,6 +67,12 @@ export interface DeviceImagesDataSourceOptions {
   logger?: Logger | undefined;
 }
 
+/**
+ * Shared by instances built without a logger: one is built per GraphQL
+ * operation, and a pino instance costs more to create than a Graph call.
+ */
+let silentLogger: Logger | undefined;
+
 interface LoadKey {
   id: string;
   /** Normalised: `id` first, no duplicates; undefined = Graph's default. */
@@ -92,7 +98,7 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
   constructor(options: DeviceImagesDataSourceOptions) {
     this.#client = options.client;
     this.#getToken = options.getToken;
-    this.#logger = options.logger ?? createSilentLogger();
+    this.#logger = options.logger ?? (silentLogger ??= createSilentLogger());
     this.#loader = new DataLoader((keys) => this.#loadBatch(keys), {
       maxBatchSize: MAX_BATCH_SIZE,
       cacheKeyFn: (key) => `${key.id}|${key.select?.join(',') ?? '*'}`,
