@@ -7,8 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { handleAdmin } from './handleAdmin.js';
 import { runBatch } from './handleBatch.js';
-import { GraphHttpError } from './GraphHttpError.js';
-import { handleOperation } from './handleOperation.js';
+import { GraphHttpError, type RequestIds } from './GraphHttpError.js';
+import { handleOperation, type OperationRequest } from './handleOperation.js';
 import { matchRoute, type RouteMatch } from './matchRoute.js';
 import { parseBatch } from './parseBatch.js';
 import { recordableHeaders } from './RequestRecorder.js';
@@ -102,71 +102,39 @@ export function createRequestHandler(context: SimulatorContext) {
         response: errorResponse(error, ids, context.logger),
       });
     try {
-      if (!/^\/beta(\/|$)/i.test(path)) {
-        throw new GraphHttpError(
-          404,
-          'itemNotFound',
-          `No resource at '${path}'; the simulator serves ` +
-            `/beta/deviceManagement/virtualEndpoint/deviceImages and ` +
-            `/beta/$batch.`,
-        );
-      }
       const method = req.method ?? 'GET';
-      const isBatch = /^\/beta\/(\$|%24)batch\/?$/i.test(path);
-      const match: RouteMatch = isBatch
-        ? method === 'POST'
-          ? { route: 'batch' }
-          : {
-              route: 'unknown',
-              error: new GraphHttpError(
-                405,
-                'notAllowed',
-                `The HTTP method '${method}' is not allowed on $batch; ` +
-                  'allowed: POST.',
-                { headers: { Allow: 'POST' } },
-              ),
-            }
-        : matchRoute(method, path);
+      const match = routeRequest(method, path);
       route = match.route;
       // Routed first so that a 401 is still recorded under its route.
       const caller = authenticate(context, req.headers.authorization);
       tenant = caller.tenant;
       const origin = `http://${req.headers.host ?? 'localhost'}`;
-      const serve = (body: string | undefined) => {
-        const scope = {
-          route: match.route,
-          tenant: caller.tenant,
-          faults: context.faults,
-          ids,
-          logger: context.logger,
-          standing: match.route !== 'batch',
-        };
-        return runWithFaults(scope, () =>
-          match.route === 'batch'
-            ? serveBatch(context, req, caller, origin, body ?? '', ids)
-            : {
-                kind: 'answer',
-                response: (() => {
-                  try {
-                    return handleOperation({
-                      match,
-                      search: q === -1 ? '' : url.slice(q),
-                      contentType: req.headers['content-type'],
-                      body,
-                      store: caller.store,
-                      origin,
-                      includeUnknown: prefersUnknownEnums(
-                        headerText(req.headers.prefer),
-                      ),
-                      pageSize: context.pageSize,
-                    });
-                  } catch (error) {
-                    return errorResponse(error, ids, context.logger);
-                  }
-                })(),
-              },
+      const serve = (body: string | undefined) =>
+        runWithFaults(
+          {
+            route: match.route,
+            tenant: caller.tenant,
+            faults: context.faults,
+            ids,
+            logger: context.logger,
+            standing: match.route !== 'batch',
+          },
+          () =>
+            match.route === 'batch'
+              ? serveBatch(context, req, caller, origin, body ?? '', ids)
+              : serveOperation(context, ids, {
+                  match,
+                  search: q === -1 ? '' : url.slice(q),
+                  contentType: req.headers['content-type'],
+                  body,
+                  store: caller.store,
+                  origin,
+                  includeUnknown: prefersUnknownEnums(
+                    headerText(req.headers.prefer),
+                  ),
+                  pageSize: context.pageSize,
+                }),
         );
-      };
       if (method === 'GET' || method === 'DELETE' || method === 'HEAD') {
         const outcome = serve(undefined);
         if (outcome instanceof Promise) outcome.then(finish, fail);
@@ -180,13 +148,45 @@ export function createRequestHandler(context: SimulatorContext) {
   };
 }
 
+/** Routes `/beta/$batch` here, every other `/beta` path in matchRoute. */
+function routeRequest(method: string, path: string): RouteMatch {
+  if (!/^\/beta\/(\$|%24)batch\/?$/i.test(path)) {
+    return matchRoute(method, path);
+  }
+  if (method === 'POST') return { route: 'batch' };
+  return {
+    route: 'unknown',
+    error: new GraphHttpError(
+      405,
+      'notAllowed',
+      `The HTTP method '${method}' is not allowed on $batch; allowed: POST.`,
+      { headers: { Allow: 'POST' } },
+    ),
+  };
+}
+
+function serveOperation(
+  context: SimulatorContext,
+  ids: RequestIds,
+  operation: OperationRequest,
+): OperationOutcome {
+  try {
+    return { kind: 'answer', response: handleOperation(operation) };
+  } catch (error) {
+    return {
+      kind: 'answer',
+      response: errorResponse(error, ids, context.logger),
+    };
+  }
+}
+
 function serveBatch(
   context: SimulatorContext,
   req: IncomingMessage,
   caller: Caller,
   origin: string,
   body: string,
-  ids: { requestId: string; clientRequestId: string | undefined },
+  ids: RequestIds,
 ): OperationOutcome | Promise<OperationOutcome> {
   try {
     const contentType = req.headers['content-type'];

@@ -37,8 +37,11 @@ export interface BatchEnvelope {
 function itemTarget(url: string): { path: string; search: string } {
   let target = url;
   if (/^https?:\/\//i.test(target)) {
-    const parsed = new URL(target);
-    target = parsed.pathname + parsed.search;
+    const parsed = URL.canParse(target) ? new URL(target) : undefined;
+    // An absolute URL that does not parse routes nowhere, like a bad path.
+    target = parsed
+      ? parsed.pathname + parsed.search
+      : '/beta/' + encodeURIComponent(url);
   }
   if (!target.startsWith('/')) target = '/' + target;
   const q = target.indexOf('?');

@@ -62,15 +62,33 @@ function unknownSegment(segment: string): RouteMatch {
 }
 
 /**
+ * The 404 for a path outside `/beta` (a `/v1.0` path included), or
+ * undefined for a path below it.
+ */
+export function outsideBeta(path: string): RouteMatch | undefined {
+  if (/^\/beta(\/|$)/i.test(path)) return undefined;
+  return {
+    route: 'unknown',
+    error: new GraphHttpError(
+      404,
+      'itemNotFound',
+      `No resource at '${path}'; the simulator serves ` +
+        '/beta/deviceManagement/virtualEndpoint/deviceImages and /beta/$batch.',
+    ),
+  };
+}
+
+/**
  * Routes a path that starts with `/beta`; `path` excludes the query. Other
  * paths below `/beta` answer 400 `BadRequest` ("Resource not found for the
  * segment"), wrong methods 405 `notAllowed` with an `Allow` header.
  *
- * Only beta is simulated: a `/v1.0` path never reaches this function and
- * gets 404, until v1.0's shapes (no `statusDetails`, no source-image `id`
+ * Only beta is simulated: a `/v1.0` path gets 404, until v1.0's shapes (no `statusDetails`, no source-image `id`
  * or `category`) are modelled alongside.
  */
 export function matchRoute(method: string, path: string): RouteMatch {
+  const outside = outsideBeta(path);
+  if (outside) return outside;
   const lower = path.toLowerCase();
   if (!lower.startsWith(PREFIX)) {
     const segments = path.split('/').filter(Boolean);
