@@ -44,8 +44,13 @@ function areaOf(url: string, name: string): string {
   if (url === '') {
     return name.startsWith('(') ? name : '(native / builtins)';
   }
-  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (modules !== null) return modules[1]!;
+  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)(?:\/([^/]+))?/.exec(url);
+  if (modules !== null) {
+    // graphql-js by phase: execution, validation, language (parsing)…
+    return modules[1] === 'graphql' && modules[2] !== undefined
+      ? `graphql/${modules[2].replace(/\.js$/, '')}`
+      : modules[1]!;
+  }
   if (url.startsWith('node:')) return 'node: internals';
   const dist = /\/dist\/(.+)$/.exec(url);
   if (dist !== null) return `gateway ${dist[1]!.split('/')[0]}`;
@@ -110,6 +115,27 @@ export function summariseProfile(
     }
   }
 
+  // Inclusive time per area: a sample counts for every area on its stack,
+  // once. Async continuations start a new stack, so an area's inclusive
+  // time covers only what runs while its frames are on the stack.
+  const areaInclusive = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const seen = new Set<string>();
+    for (
+      let at: number | undefined = id;
+      at !== undefined;
+      at = parentOf.get(at)
+    ) {
+      const { url, functionName } = byId.get(at)!.callFrame;
+      if (functionName === '(idle)' || functionName === '(root)') continue;
+      const area = areaOf(url, functionName);
+      if (!seen.has(area)) {
+        seen.add(area);
+        areaInclusive.set(area, (areaInclusive.get(area) ?? 0) + us);
+      }
+    }
+  }
+
   const top = (map: Map<string, number>, count: number): [string, number][] =>
     [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, count);
   const lines = [
@@ -118,6 +144,10 @@ export function summariseProfile(
     '| area (self time) | share of busy |',
     '|---|---|',
     ...top(areas, 14).map(([area, us]) => `| ${area} | ${pct(us)} |`),
+    '',
+    '| area (inclusive: on the stack) | share of busy |',
+    '|---|---|',
+    ...top(areaInclusive, 16).map(([area, us]) => `| ${area} | ${pct(us)} |`),
     '',
     '| function (self time) | share of busy |',
     '|---|---|',
