@@ -22,7 +22,9 @@ export type GraphAuth =
       clientId: string;
       clientSecret: string;
       /**
-       * The identity platform's host.
+       * The identity platform's host (`GRAPH_AUTHORITY_HOST`). A host set
+       * here is trusted as given: instance discovery, which only knows
+       * Microsoft's hosts, is skipped.
        * @default 'https://login.microsoftonline.com'
        */
       authorityHost?: string | undefined;
@@ -194,12 +196,33 @@ function readAuth(env: Env): GraphAuth {
       'both',
     );
   }
+  const authorityHost = present(env, 'GRAPH_AUTHORITY_HOST');
+  if (authorityHost !== undefined && given.length !== 3) {
+    throw new ConfigError(
+      'GRAPH_AUTHORITY_HOST',
+      'it only together with the GRAPH_CLIENT_* credentials',
+      quote(authorityHost),
+    );
+  }
+  if (
+    authorityHost !== undefined &&
+    !/^https:\/\/[^/]+\/?$/i.test(authorityHost)
+  ) {
+    throw new ConfigError(
+      'GRAPH_AUTHORITY_HOST',
+      'an https origin such as https://login.microsoftonline.com',
+      quote(authorityHost),
+    );
+  }
   if (given.length === 3) {
     return {
       mode: 'client-credentials',
       tenantId: parts.GRAPH_TENANT_ID as string,
       clientId: parts.GRAPH_CLIENT_ID as string,
       clientSecret: parts.GRAPH_CLIENT_SECRET as string,
+      ...(authorityHost === undefined
+        ? {}
+        : { authorityHost: authorityHost.replace(/\/$/, '') }),
     };
   }
   if (token !== undefined) return { mode: 'static', token };

@@ -79,7 +79,13 @@ export function createContextFactory(
       : auth.mode === 'static'
         ? createStaticTokenProvider(auth.token)
         : auth.mode === 'client-credentials'
-          ? createClientCredentialsTokenProvider(auth)
+          ? createClientCredentialsTokenProvider({
+              tenantId: auth.tenantId,
+              clientId: auth.clientId,
+              clientSecret: auth.clientSecret,
+              authorityHost: auth.authorityHost,
+              disableInstanceDiscovery: auth.authorityHost !== undefined,
+            })
           : undefined;
 
   const build = (

@@ -54,6 +54,14 @@ describe('Server: configuration', () => {
       clientId: 'c',
       clientSecret: 's',
     });
+    expect(
+      loadConfig({
+        GRAPH_TENANT_ID: 't',
+        GRAPH_CLIENT_ID: 'c',
+        GRAPH_CLIENT_SECRET: 's',
+        GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.us/',
+      }).auth,
+    ).toMatchObject({ authorityHost: 'https://login.microsoftonline.us' });
     expect(loadConfig({ GRAPH_ACCESS_TOKEN: 'x' }).auth).toEqual({
       mode: 'static',
       token: 'x',
@@ -131,6 +139,19 @@ describe('Server: configuration', () => {
     [
       { GRAPH_BASE_URL: 'http://127.0.0.1:5000/beta' },
       'GRAPH_BASE_URL: expected credentials with it (GRAPH_ACCESS_TOKEN, the GRAPH_CLIENT_* settings or GRAPH_AUTH=passthrough), but got a URL and no credentials.',
+    ],
+    [
+      { GRAPH_AUTHORITY_HOST: 'https://login.example' },
+      'GRAPH_AUTHORITY_HOST: expected it only together with the GRAPH_CLIENT_* credentials, but got "https://login.example".',
+    ],
+    [
+      {
+        GRAPH_TENANT_ID: 't',
+        GRAPH_CLIENT_ID: 'c',
+        GRAPH_CLIENT_SECRET: 's',
+        GRAPH_AUTHORITY_HOST: 'http://login.example',
+      },
+      'GRAPH_AUTHORITY_HOST: expected an https origin such as https://login.microsoftonline.com, but got "http://login.example".',
     ],
   ])('refuses %o in one line', (env, message) => {
     const text = configError(env as Record<string, string>);

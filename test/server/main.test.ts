@@ -1,53 +1,21 @@
-/**
- * `node dist/main.js` as `npm start` runs it (build first: `npm test`
- * does), with nothing configured but a free port.
- */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/server/config.js';
 import { createGateway } from '../../src/server/createGateway.js';
+import { startMainProcess } from '../utils/mainProcess.js';
 import { graphqlRequest } from '../utils/servers.js';
-
-const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-
-function run(env: Record<string, string>) {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: npm run build`);
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
 
 describe('Server: entry point', () => {
   it('starts over the embedded simulator, logs where, and exits 0 on SIGTERM', async () => {
-    const gateway = run({ PORT: '0', SIMULATOR_UPLOAD_MS: '100' });
-    let line: { msg: string; url: string; graph: string } | undefined;
-    for (let waited = 0; !line && waited < 15_000; waited += 50) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const first = gateway
-        .stdout()
-        .split('\n')
-        .find((l) => l.includes('listening'));
-      if (first) line = JSON.parse(first) as typeof line;
-    }
-    expect(line?.msg).toMatch(
+    const gateway = startMainProcess({ PORT: '0', SIMULATOR_UPLOAD_MS: '100' });
+    const line = await gateway.listening();
+    expect(line.msg).toMatch(
       /^gateway listening at http:\/\/127\.0\.0\.1:\d+\/graphql over the embedded simulator at http:\/\/127\.0\.0\.1:\d+\/beta$/,
     );
     const response = await graphqlRequest<{
       deviceImages: { nodes: unknown[] };
-    }>(line!.url, '{ deviceImages { nodes { id } } }');
+    }>(line.url, '{ deviceImages { nodes { id } } }');
     expect(response.data!.deviceImages.nodes.length).toBeGreaterThan(0);
 
     gateway.child.kill('SIGTERM');
@@ -57,11 +25,11 @@ describe('Server: entry point', () => {
       signal: null,
       stderr: '',
     });
-    await expect(request(line!.graph)).rejects.toThrow();
+    await expect(request(line.graph)).rejects.toThrow();
   });
 
   it('prints one line and exits 1 on a bad setting', async () => {
-    const gateway = run({ PORT: 'abc' });
+    const gateway = startMainProcess({ PORT: 'abc' });
     const [code] = await gateway.exited;
     expect(code).toBe(1);
     expect(gateway.stderr()).toBe(
