@@ -192,7 +192,12 @@ const DATA_URL_EXTENSIONS: Record<string, string> = {
 
 const INLINE_PREFIX = 'graphiql-inline:';
 
-const DATA_URL = /url\((["']?)data:([\w+./-]+);base64,([\w+/=]+)\1\)/g;
+/**
+ * A `url(data:…)` in CSS, quoted or not, base64 or percent-encoded; the
+ * groups come in threes (media type, `;base64`, payload) per quoting.
+ */
+const DATA_URL =
+  /url\((?:"data:([^",;]+)(;base64)?,([^"]*)"|'data:([^',;]+)(;base64)?,([^']*)'|data:([^),;]+)(;base64)?,([^)]*))\)/g;
 
 /**
  * An esbuild plugin that turns base64 `data:` URLs in CSS (GraphiQL ships
@@ -209,14 +214,18 @@ function extractDataUrls(scratchDir: string): Plugin {
       }));
       pluginBuild.onLoad({ filter: /\.css$/ }, async (args) => {
         const css = await readFile(args.path, 'utf8');
-        if (!css.includes(';base64,')) return undefined;
+        if (!css.includes('data:')) return undefined;
         const files: Array<Promise<void>> = [];
         const contents = css.replace(
           DATA_URL,
-          (whole, _quote: string, type: string, data: string) => {
+          (whole, ...groups: Array<string | undefined>) => {
+            const at = groups.findIndex((g, i) => i % 3 === 0 && g);
+            const [type = '', base64, data = ''] = groups.slice(at, at + 3);
             const ext = DATA_URL_EXTENSIONS[type];
             if (!ext) return whole;
-            const body = Buffer.from(data, 'base64');
+            const body = base64
+              ? Buffer.from(data, 'base64')
+              : Buffer.from(decodeURIComponent(data));
             const hash = createHash('sha256').update(body).digest('hex');
             const file = join(scratchDir, `inline-${hash.slice(0, 8)}${ext}`);
             files.push(writeFile(file, body));

@@ -3,6 +3,7 @@
  * HTTP POST, subscriptions over graphql-ws, both to the page's own origin.
  */
 import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
+import { GraphQLError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 
 import type { PageSettings } from './readPageSettings.js';
@@ -15,7 +16,7 @@ import type { PageSettings } from './readPageSettings.js';
  * ran under the old one).
  */
 export function createFetcher(
-  settings: Pick<PageSettings, 'graphqlPath'>,
+  settings: Pick<PageSettings, 'graphqlPath' | 'passthroughAuth'>,
 ): Fetcher {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const wsUrl = `${scheme}//${location.host}${settings.graphqlPath}`;
@@ -26,6 +27,16 @@ export function createFetcher(
   return (params, opts) => {
     const headers = withoutEmptyBearer(opts?.headers ?? {});
     const authorization = headerValue(headers, 'authorization');
+    if (
+      settings.passthroughAuth &&
+      !authorization &&
+      params.operationName === 'IntrospectionQuery'
+    ) {
+      // The gateway answers 401 without a token, which the browser logs as
+      // an error; say what to do instead. The `data` key stops GraphiQL
+      // from retrying with an older introspection query.
+      return { data: null, errors: [new GraphQLError(NO_TOKEN_FOR_SCHEMA)] };
+    }
     if (!current || current.authorization !== authorization) {
       current?.ws.dispose();
       const ws = createClient({
@@ -43,6 +54,11 @@ export function createFetcher(
     return current.fetcher(params, { ...opts, headers });
   };
 }
+
+const NO_TOKEN_FOR_SCHEMA =
+  'This gateway forwards your own token to Microsoft Graph. Set the ' +
+  'Authorization header to "Bearer <token>" in the Headers tab, then ' +
+  're-fetch the schema (Shift+Ctrl+R) to load the docs.';
 
 // Private: the headers hint starts as `Bearer ` with no token; sending it
 // would earn a "malformed token" error where "missing token" is the truth.

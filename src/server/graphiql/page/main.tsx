@@ -28,9 +28,13 @@ window.MonacoEnvironment = {
   },
 };
 
-/** Shown when the URL names no operation: the images and their status. */
-const EXAMPLE_QUERY = `# Operations run against this gateway. Ctrl+Enter runs the
-# selected one; subscriptions stream over a WebSocket.
+/**
+ * The tabs shown when the URL names no operation: the images with their
+ * status, and the event stream that shows them change.
+ */
+const EXAMPLE_TABS = [
+  {
+    query: `# Lists the tenant's device images; Ctrl+Enter runs it.
 query ListImages {
   deviceImages(first: 20) {
     totalCount
@@ -44,7 +48,10 @@ query ListImages {
     }
   }
 }
-
+`,
+  },
+  {
+    query: `# Streams every change to the tenant's images over a WebSocket.
 subscription ImageEvents {
   deviceImageEvents {
     kind
@@ -53,10 +60,13 @@ subscription ImageEvents {
     image {
       displayName
       status
+      errorCode
     }
   }
 }
-`;
+`,
+  },
+];
 
 /** Headers a new tab starts with when the caller brings their own token. */
 const AUTH_HEADERS_HINT = '{\n  "Authorization": "Bearer "\n}';
@@ -67,7 +77,9 @@ createRoot(mount).render(
   <StrictMode>
     <GraphiQL
       fetcher={createFetcher(settings)}
-      defaultQuery={EXAMPLE_QUERY}
+      // GraphiQL ignores `initialQuery` when given tabs, so tabs only
+      // without one.
+      defaultTabs={params.has('query') ? undefined : EXAMPLE_TABS}
       initialQuery={params.get('query') ?? undefined}
       initialVariables={params.get('variables') ?? undefined}
       isHeadersEditorEnabled={settings.passthroughAuth}
