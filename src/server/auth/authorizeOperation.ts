@@ -4,8 +4,8 @@
  * `didResolveOperation`, graphql-ws's `onSubscribe`), before any resolver
  * reaches Graph.
  */
-import { ForbiddenError } from '../../errors/index.js';
 import type { Caller } from './createCallerVerifier.js';
+import { forbidden } from './forbidden.js';
 
 /** The kinds of GraphQL operation, as graphql-js names them. */
 export type OperationKind = 'query' | 'mutation' | 'subscription';
@@ -16,7 +16,7 @@ export type OperationKind = 'query' | 'mutation' | 'subscription';
  */
 export function authorizeOperation(caller: Caller, kind: OperationKind): void {
   if (kind === 'mutation' ? caller.canWrite : caller.canRead) return;
-  throw new ForbiddenError(
+  throw forbidden(
     kind === 'mutation'
       ? 'This caller may read but not change images: mutations need a write role or scope (AUTH_WRITE_ROLES).'
       : `This caller may not read images: a ${kind} needs a read role or scope (AUTH_READ_ROLES).`,

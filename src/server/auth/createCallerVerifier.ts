@@ -15,11 +15,11 @@ import {
 } from 'jose';
 
 import {
-  ForbiddenError,
   UnauthenticatedError,
   UpstreamUnavailableError,
 } from '../../errors/index.js';
 import type { AuthConfig, AuthVerify } from './authConfig.js';
+import { forbidden } from './forbidden.js';
 
 /** Who is calling and what they may do. */
 export interface Caller {
@@ -116,7 +116,7 @@ function authorize(
 ): Caller {
   const tenantId = String(payload['tid']);
   if (!config.tenantIds.includes(tenantId)) {
-    throw new ForbiddenError(
+    throw forbidden(
       `The token's tenant ${clip(tenantId)} may not use this gateway; allowed: ${config.tenantIds.join(', ')}.`,
     );
   }
@@ -124,7 +124,7 @@ function authorize(
   const canRead = config.readRoles.some((role) => granted.has(role));
   const canWrite = config.writeRoles.some((role) => granted.has(role));
   if (!canRead && !canWrite) {
-    throw new ForbiddenError(
+    throw forbidden(
       `The token grants none of the roles or scopes this gateway needs: ${[...new Set([...config.readRoles, ...config.writeRoles])].join(', ')}.`,
     );
   }
@@ -195,7 +195,7 @@ function describeFailure(error: unknown, config: AuthVerify): Error {
   ) {
     return new UpstreamUnavailableError(
       `The issuer's signing keys could not be fetched from ${config.jwksUrl}; try again later.`,
-      { cause: error },
+      { cause: error, extensions: { http: { status: 503 } } },
     );
   }
   return new UnauthenticatedError(

@@ -20,3 +20,4 @@ export {
   type OnBehalfOfOptions,
   type OnBehalfOfTokenProvider,
 } from './onBehalfOf.js';
+export { createAuthorizationPlugin } from './createAuthorizationPlugin.js';
