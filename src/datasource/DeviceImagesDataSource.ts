@@ -48,9 +48,16 @@ import {
   assertCreateDeviceImage,
   assertDeviceImageId,
   assertSourceImageCategory,
+  describeValue,
 } from './validation.js';
 
 /** The `deviceImages` collection, relative to the version root (contract §1). */
+/**
+ * The longest `pageUrl` accepted. Graph's skip tokens are far shorter; a
+ * longer link would only be refused by the HTTP server as a 414 or 431.
+ */
+export const MAX_PAGE_URL_LENGTH = 4096;
+
 export const DEVICE_IMAGES_PATH =
   '/deviceManagement/virtualEndpoint/deviceImages';
 
@@ -370,11 +377,13 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
   ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
+    const collection = path.split('?', 1)[0]!;
     for (let next: string | undefined = path; next !== undefined;) {
       const page: Collection<T> = await this.#fetchPage<T>(next, errorOptions);
       items.push(...(page.value ?? []));
       const link = page['@odata.nextLink'];
-      next = link === undefined ? undefined : this.#graphLinkPath(link);
+      next =
+        link === undefined ? undefined : this.#graphLinkPath(link, collection);
       if (next !== undefined && seen.has(next)) {
         throw new Error(
           `Graph's @odata.nextLink repeats an earlier page (${link}); ` +
@@ -398,36 +407,53 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
     return response.body ?? {};
   }
 
-  /** A caller-supplied page link, checked like Graph's own links. */
+  /**
+   * A caller-supplied page link (e.g. from a forged cursor), held to the
+   * rule for Graph's own links, and short enough for any HTTP server.
+   */
   #pagePath(pageUrl: string): string {
     const path =
-      typeof pageUrl === 'string'
-        ? this.#client.relativePath(pageUrl)
+      typeof pageUrl === 'string' && pageUrl.length <= MAX_PAGE_URL_LENGTH
+        ? this.#linkPath(pageUrl, DEVICE_IMAGES_PATH)
         : undefined;
     if (path === undefined) {
       throw new BadUserInputError(
         'pageUrl',
-        `Invalid pageUrl: expected an @odata.nextLink under ` +
-          `${this.#client.baseUrl}/, but got ${JSON.stringify(pageUrl)}.`,
+        'Invalid pageUrl: expected an @odata.nextLink of ' +
+          `${this.#client.baseUrl}${DEVICE_IMAGES_PATH} (at most ` +
+          `${MAX_PAGE_URL_LENGTH} characters), but got ` +
+          `${describeValue(pageUrl)}.`,
       );
     }
     return path;
   }
 
   /**
-   * Graph's next link as a path to request, refused when it leaves the
-   * configured origin and base path: the bearer token goes wherever the link
-   * points (contract §5, "Paging" says the link is opaque, not where).
+   * Graph's next link as a path to request. The bearer token goes wherever
+   * the link points, and contract §5 ("Paging") calls the link opaque, not
+   * where it leads: so it is followed only on the configured origin and base
+   * path, and only to the collection the first page came from.
    */
-  #graphLinkPath(link: string): string {
-    const path = this.#client.relativePath(link);
+  #graphLinkPath(link: string, collection: string): string {
+    const path = this.#linkPath(link, collection);
     if (path === undefined) {
       throw new Error(
-        `Graph sent an @odata.nextLink outside ${this.#client.baseUrl}/ ` +
-          `(${link}); it was not followed, so the token stays with Graph.`,
+        'Graph sent an @odata.nextLink outside ' +
+          `${this.#client.baseUrl}${collection} (${link}); it was not ` +
+          'followed, so the token stays with Graph.',
       );
     }
     return path;
+  }
+
+  /** The link's path and query when it addresses `collection`. */
+  #linkPath(link: string, collection: string): string | undefined {
+    const path = this.#client.relativePath(link);
+    if (path === undefined) return undefined;
+    const query = path.indexOf('?');
+    return (query === -1 ? path : path.slice(0, query)) === collection
+      ? path
+      : undefined;
   }
 
   /**

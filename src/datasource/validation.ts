@@ -21,6 +21,13 @@ import {
  */
 const DEVICE_IMAGE_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 
+/**
+ * Segments that the allow-list admits but Graph routes elsewhere: the
+ * function bound to the collection (contract §1), matched without regard to
+ * case as Graph matches it.
+ */
+const BOUND_OPERATIONS = ['getsourceimages'];
+
 /** `Major(int).Minor(int).Patch(int)` (contract §4), at most 9 digits each. */
 const VERSION = /^\d{1,9}\.\d{1,9}\.\d{1,9}$/;
 
@@ -53,6 +60,13 @@ const GALLERY_IMAGE_VERSION_ID = new RegExp(
 /** C0 and C1 control characters, DEL included. */
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
+/**
+ * A UTF-16 surrogate without its pair: not text, and `encodeURIComponent`
+ * throws on it, so it must stop here rather than while building a URL.
+ */
+const LONE_SURROGATE =
+  /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** The longest display name accepted; Graph documents no limit. */
 export const MAX_DISPLAY_NAME_LENGTH = 256;
 
@@ -69,6 +83,13 @@ export function assertDeviceImageId(
       argumentName,
       'a device image id (1 to 64 letters, digits or hyphens, ' +
         'starting with a letter or digit)',
+      value,
+    );
+  }
+  if (BOUND_OPERATIONS.includes(value.toLowerCase())) {
+    throw invalid(
+      argumentName,
+      'a device image id, not the name of a Graph function',
       value,
     );
   }
@@ -96,12 +117,13 @@ export function assertDisplayName(
 ): asserts value is string {
   const expected =
     `a display name of 1 to ${MAX_DISPLAY_NAME_LENGTH} characters, ` +
-    'not blank and without control characters';
+    'not blank and without control characters or unpaired surrogates';
   if (
     typeof value !== 'string' ||
     value.trim() === '' ||
     value.length > MAX_DISPLAY_NAME_LENGTH ||
-    CONTROL_CHARACTER.test(value)
+    CONTROL_CHARACTER.test(value) ||
+    LONE_SURROGATE.test(value)
   ) {
     throw invalid(argumentName, expected, value);
   }
@@ -204,15 +226,15 @@ function invalid(
 ): BadUserInputError {
   return new BadUserInputError(
     argumentName,
-    `Invalid ${argumentName}: expected ${expected}, but got ${describe(value)}.`,
+    `Invalid ${argumentName}: expected ${expected}, but got ${describeValue(value)}.`,
   );
 }
 
 /**
- * Quotes what arrived, shortened so a 10 MB string cannot flood a response
- * or a log line.
+ * Quotes what arrived for an error message, shortened so a 10 MB string
+ * cannot flood a response or a log line.
  */
-function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') {
     if (value.length > 80) {
       return (

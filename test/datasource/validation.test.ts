@@ -72,6 +72,15 @@ describe('Validation: device image ids', () => {
     });
   });
 
+  it('rejects the name of the function bound to the collection', () => {
+    for (const name of ['getSourceImages', 'GETSOURCEIMAGES']) {
+      expect(failure(() => assertDeviceImageId(name, 'id')).message).toBe(
+        'Invalid id: expected a device image id, not the name of a Graph ' +
+          `function, but got "${name}".`,
+      );
+    }
+  });
+
   it('rejects an id over 64 characters, quoting only its start', () => {
     const error = failure(() => assertDeviceImageId('a'.repeat(65), 'id'));
     expect(error.message).toBe(
@@ -121,7 +130,7 @@ describe('Validation: versions', () => {
 describe('Validation: display names', () => {
   const expected =
     'a display name of 1 to 256 characters, not blank and without control ' +
-    'characters';
+    'characters or unpaired surrogates';
 
   it('accepts names with spaces, quotes and non-Latin letters', () => {
     for (const name of ["O'Brien image", 'Образ 1', 'x'.repeat(256)]) {
@@ -129,17 +138,23 @@ describe('Validation: display names', () => {
     }
   });
 
-  it.each(['', '   ', 'tab\there', 'bell\u0007', 'del\u007f', 'c1\u0085'])(
-    'rejects %j',
-    (name) => {
-      expect(
-        failure(() => assertDisplayName(name, 'input.displayName')).message,
-      ).toBe(
-        `Invalid input.displayName: expected ${expected}, but got ` +
-          `${JSON.stringify(name)}.`,
-      );
-    },
-  );
+  it.each([
+    '',
+    '   ',
+    'tab\there',
+    'bell\u0007',
+    'del\u007f',
+    'c1\u0085',
+    'lone \ud800 high',
+    'lone \udc00 low',
+  ])('rejects %j', (name) => {
+    expect(
+      failure(() => assertDisplayName(name, 'input.displayName')).message,
+    ).toBe(
+      `Invalid input.displayName: expected ${expected}, but got ` +
+        `${JSON.stringify(name)}.`,
+    );
+  });
 
   it('rejects a name of 257 characters', () => {
     expect(

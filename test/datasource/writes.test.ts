@@ -160,13 +160,13 @@ describe('Create: reconciling ambiguous failures', () => {
   it('returns the image a create made before timing out', async () => {
     const client = new GraphClient({
       baseUrl: graph.sim.baseUrl,
-      timeoutMs: 200,
+      timeoutMs: 500,
     });
     const input = newImage();
     graph.sim.injectFault({
       route: 'createDeviceImage',
       afterApply: true,
-      delayMs: 500,
+      delayMs: 1_200,
     });
     const image = await new DeviceImagesDataSource({
       client,
@@ -208,16 +208,16 @@ describe('Create: reconciling ambiguous failures', () => {
   });
 
   it('returns the image when the first post lands after the second', async () => {
-    // The first POST times out at 500 ms and is applied at 700 ms; the
-    // lookup finds nothing; the second POST is applied at about 900 ms and
-    // answers 409, so the image is looked up again.
+    // The first POST times out at 1 s and is applied at 1.4 s; the lookup
+    // finds nothing; the second POST is applied at about 1.8 s and answers
+    // 409, so the image is looked up again. The margins absorb a busy CPU.
     const client = new GraphClient({
       baseUrl: graph.sim.baseUrl,
-      timeoutMs: 500,
+      timeoutMs: 1_000,
     });
     const input = newImage();
-    graph.sim.injectFault({ route: 'createDeviceImage', delayMs: 700 });
-    graph.sim.injectFault({ route: 'createDeviceImage', delayMs: 400 });
+    graph.sim.injectFault({ route: 'createDeviceImage', delayMs: 1_400 });
+    graph.sim.injectFault({ route: 'createDeviceImage', delayMs: 800 });
     const image = await new DeviceImagesDataSource({
       client,
       getToken: createStaticTokenProvider('test-token'),
