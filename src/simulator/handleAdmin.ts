@@ -39,7 +39,9 @@ function parseFault(text: string): InjectedFault {
     throw new TypeError('expected a JSON object');
   }
   for (const [key, value] of Object.entries(fault)) {
-    const type = FAULT_FIELDS[key as keyof InjectedFault];
+    const type = Object.hasOwn(FAULT_FIELDS, key)
+      ? FAULT_FIELDS[key as keyof InjectedFault]
+      : undefined;
     if (!type) {
       throw new TypeError(
         `unknown field '${key}'; expected: ${Object.keys(FAULT_FIELDS).join(', ')}`,

@@ -9,6 +9,7 @@ import {
   DEVICE_IMAGE_STATUSES,
   type GraphDeviceImage,
 } from '../datasource/graphModel.js';
+import { UnreachableCaseError } from '../errors/index.js';
 import { GraphHttpError } from './GraphHttpError.js';
 import { imageNotFound, type ImageStore } from './ImageStore.js';
 import { COLLECTION_PATH, type RouteMatch } from './matchRoute.js';
@@ -94,6 +95,8 @@ export function handleOperation(req: OperationRequest): OperationResponse {
     case 'batch':
     case 'unknown':
       throw new GraphHttpError(400, 'BadRequest', 'Unroutable request.');
+    default:
+      throw new UnreachableCaseError(match.route);
   }
 }
 

@@ -122,7 +122,10 @@ export function matchRoute(method: string, path: string): RouteMatch {
     if (method === 'DELETE') return { route: 'deleteDeviceImage', id: first };
     return notAllowed(method, 'deviceImages/{id}', ['GET', 'DELETE']);
   }
-  const action = ACTIONS[(segments[1] as string).toLowerCase()];
+  const actionName = (segments[1] as string).toLowerCase();
+  const action = Object.hasOwn(ACTIONS, actionName)
+    ? ACTIONS[actionName]
+    : undefined;
   if (segments.length > 2 || !action) {
     return unknownSegment(segments[2] ?? (segments[1] as string));
   }

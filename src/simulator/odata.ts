@@ -131,7 +131,9 @@ export function parseFilter(
   };
   do {
     const property = next('a property');
-    const allowed = fields[property];
+    const allowed = Object.hasOwn(fields, property)
+      ? fields[property]
+      : undefined;
     if (!allowed) fail(property, 'a filterable property');
     const operator = next("'eq'");
     if (operator !== 'eq') fail(operator, "'eq'");

@@ -82,6 +82,7 @@ describe('Simulator contract: list', () => {
       "displayName eq 'unterminated",
       'displayName eq ImageForDev',
       "status eq 'ready' and",
+      "constructor eq 'x'",
       '',
     ];
     for (const filter of filters) {
@@ -466,6 +467,9 @@ describe('Simulator contract: methods and paths', () => {
   it('SIM-24 MUST answer 400 for unknown segments and 404 outside /beta', async () => {
     const segment = await call(sim, 'GET', `${IMAGES}/x/y/z`);
     expect(segment.status).toBe(400);
+    const action = await call(sim, 'POST', `${IMAGES}/x/constructor`);
+    expect(action.status).toBe(400);
+    expect(action.body.error.message).toContain("'constructor'");
     expect(segment.body.error.code).toBe('BadRequest');
     const sibling = await call(
       sim,
