@@ -173,8 +173,8 @@ describe('Retries: reads', () => {
   });
 
   it('retries a read that times out, then one whose connection resets', async () => {
-    const { dataSource, client } = withClient({ timeoutMs: 200 });
-    graph.sim.injectFault({ route: 'listDeviceImages', delayMs: 600 });
+    const { dataSource, client } = withClient({ timeoutMs: 400 });
+    graph.sim.injectFault({ route: 'listDeviceImages', delayMs: 900 });
     graph.sim.injectFault({ route: 'listDeviceImages', reset: true });
     const page = await dataSource.listPage();
     expect(page.images.length).toBeGreaterThan(0);
