@@ -118,9 +118,9 @@ describe('Subscriptions: GraphQL over WebSocket', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({
-      simulator: { uploadMs: 300, maxImages: 100 },
+      simulator: { uploadMs: 600, maxImages: 100 },
     });
-    await sleep(350); // the seeded pending image finishes first
+    await sleep(650); // the seeded pending image finishes first
   });
 
   afterEach(async () => {
