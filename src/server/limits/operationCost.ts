@@ -4,8 +4,11 @@
  * so one operation must not spend an unbounded share of it.
  *
  * A field costs the Graph requests its resolver sends in the worst case:
- * - `Query.deviceImages`: 1, one list page (`$top` caps it at 100 images);
- *   `CloudPcDeviceImageConnection.totalCount` adds 1 (a `$count` read).
+ * - `Query.deviceImages`: 2, one Graph page, and the next when the
+ *   connection page crosses a Graph page boundary (`listDeviceImages.ts`);
+ *   `CloudPcDeviceImageConnection.totalCount` adds 1: it walks every page
+ *   of ids, which is one page while a tenant holds at most 20 images
+ *   (contract §4) and Graph does not page them (contract §5, "Paging").
  * - `Query.deviceImage`: 1 per field, although reads made together travel
  *   in one `$batch`: Graph throttles each batch item as a request of its own
  *   (contract §5, "JSON batching"), and the budget is Graph's.
@@ -22,7 +25,7 @@
 
 /** Cost of each costed field, keyed `ParentType.field`. */
 export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
-  'Query.deviceImages': 1,
+  'Query.deviceImages': 2,
   'CloudPcDeviceImageConnection.totalCount': 1,
   'Query.deviceImage': 1,
   'Query.sourceImages': 1,
