@@ -317,6 +317,8 @@ export class StatusPoller {
 
   private schedule(delayMs: number): void {
     const timer = setTimeout(() => void this.poll(), Math.max(0, delayMs));
+    // Subscribers' sockets keep the process alive; a poller alone must not.
+    timer.unref();
     this.state = { phase: 'scheduled', timer };
   }
 
@@ -357,7 +359,13 @@ export class StatusPoller {
     );
     if (this.state.phase !== 'polling') return;
     this.consecutiveFailures = 0;
-    this.applyPoll(images, generation, sinkSeqAtStart, startedAt);
+    try {
+      this.applyPoll(images, generation, sinkSeqAtStart, startedAt);
+    } catch (error) {
+      // A bug here must not become an unhandled rejection that ends the
+      // process; polling carries on from whatever was applied.
+      this.logger.error({ err: error }, 'applying a poll failed');
+    }
     this.afterPoll(() =>
       this.schedule(startedAt + this.options.pollIntervalMs - Date.now()),
     );
@@ -389,6 +397,7 @@ export class StatusPoller {
     );
     this.afterPoll(() => {
       const timer = setTimeout(() => void this.poll(), pauseMs);
+      timer.unref();
       const reason = error instanceof ThrottledError ? 'throttled' : 'failed';
       this.state = { phase: 'pausing', timer, reason };
     });
