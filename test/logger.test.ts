@@ -15,7 +15,7 @@ function capture() {
 }
 
 describe('Logger: redaction', () => {
-  it('blanks authorization headers at any nesting the gateway logs', () => {
+  it('blanks authorization headers at the paths the gateway logs', () => {
     const { logger, read } = capture();
     logger.info({ headers: { authorization: `Bearer ${CANARY}` } }, 'a');
     logger.info({ req: { headers: { Authorization: CANARY } } }, 'b');
