@@ -11,6 +11,7 @@ import {
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import {
+  createOperationLogger,
   createOperationMetricsPlugin,
   requestIdFrom,
   type LoggingContext,
@@ -45,7 +46,7 @@ describe('Operation metrics plugin', () => {
       lines.push(JSON.parse(text) as Line);
     }
   });
-  const logger = createLogger({ destination: stream });
+  const logger = createLogger({ level: 'debug', destination: stream });
   let apollo: ApolloServer<LoggingContext>;
   let url: string;
 
@@ -91,7 +92,9 @@ describe('Operation metrics plugin', () => {
         logger:
           req.headers['x-bound'] === 'yes'
             ? logger.child({ requestId: 'bound-by-context' })
-            : (logger as Logger),
+            : req.headers['x-bound'] === 'helper'
+              ? createOperationLogger(logger, { requestId: 'bound-by-helper' })
+              : (logger as Logger),
       }),
     });
     url = started.url;
@@ -111,7 +114,7 @@ describe('Operation metrics plugin', () => {
       ['resolver line', 'req-abc.123', 'Probe'],
       ['operation finished', 'req-abc.123', 'Probe'],
     ]);
-    expect(logged[1]).toMatchObject({ level: 30, outcome: 'success' });
+    expect(logged[1]).toMatchObject({ level: 20, outcome: 'success' });
     expect(typeof logged[1]?.durationMs).toBe('number');
   });
 
@@ -137,6 +140,10 @@ describe('Operation metrics plugin', () => {
     );
     expect(res.headers.get('x-request-id')).toBe('bound-by-context');
     expect(logged.at(-1)?.requestId).toBe('bound-by-context');
+    const helped = await post({ query: '{ ok }' }, { 'x-bound': 'helper' });
+    expect(helped.res.headers.get('x-request-id')).toBe('bound-by-helper');
+    expect(helped.logged.at(-1)?.requestId).toBe('bound-by-helper');
+    expect(helped.logged.at(-1)).not.toHaveProperty('operationName');
   });
 
   it('counts outcomes by operation name', async () => {
