@@ -195,6 +195,17 @@ describe('Datasource: batching reads by id', () => {
     expect(graph.sim.requestCount()).toBe(2);
   });
 
+  it('throws a TypeError for a property Graph does not have, before calling Graph', async () => {
+    const error = await rejection(
+      graph.dataSource().get(SEED_IMAGE_IDS.ready, ['name' as 'id']),
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toMatch(
+      /^Cannot select "name": expected one of id, displayName, version, /,
+    );
+    expect(graph.sim.requestCount()).toBe(0);
+  });
+
   it('rejects an unsafe id before calling Graph', async () => {
     const error = await rejection(graph.dataSource().get('../$batch'));
     expect(error).toBeInstanceOf(BadUserInputError);
