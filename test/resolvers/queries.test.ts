@@ -175,6 +175,33 @@ describe('Resolvers: deviceImages', () => {
     );
   });
 
+  it('answers first: 0 with no edges and whether images follow', async () => {
+    const connection = await page({ first: 0 });
+    expect(connection.edges).toEqual([]);
+    expect(connection.pageInfo).toEqual({
+      hasNextPage: true,
+      endCursor: null,
+    });
+  });
+
+  it('reports UPSTREAM_UNAVAILABLE when Graph keeps failing the list', async () => {
+    stack.simulator.injectFault({
+      route: 'listDeviceImages',
+      status: 503,
+      count: 3,
+    });
+    const response = await graphqlRequest(
+      stack.url,
+      '{ deviceImages { nodes { id } } }',
+    );
+    expect(response.errors?.[0]).toMatchObject({
+      path: ['deviceImages'],
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', graph: { status: 503 } },
+    });
+    // The connection is non-null, so its failure nulls the whole answer.
+    expect(response.data).toBeNull();
+  });
+
   it('refuses a first above the maximum, naming first, 100 and the value', async () => {
     const response = await graphqlRequest(
       stack.url,

@@ -119,6 +119,30 @@ describe('Server: HTTP routes', () => {
     expect(body.errors[0]!.extensions.code).toBe('NOT_FOUND');
   });
 
+  it('answers the other fields when one nullable field fails', async () => {
+    stack.simulator.injectFault({
+      route: 'getDeviceImage',
+      status: 503,
+      count: 3,
+    });
+    const response = await graphqlRequest<{
+      deviceImage: null;
+      sourceImages: unknown[];
+    }>(
+      stack.url,
+      `{ deviceImage(id: "${SEED_IMAGE_IDS.ready}") { id }
+         sourceImages { resourceId } }`,
+    );
+    expect(response.errors).toMatchObject([
+      {
+        path: ['deviceImage'],
+        extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+      },
+    ]);
+    expect(response.data?.deviceImage).toBeNull();
+    expect(response.data?.sourceImages.length).toBeGreaterThan(0);
+  });
+
   it('passes gateway errors through with extensions.graph', async () => {
     stack.simulator.injectFault({
       route: 'deleteDeviceImage',
