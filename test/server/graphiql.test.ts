@@ -1,4 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -13,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { defaultAssetsDir } from '../../src/server/graphiql/assets.js';
 import { bundleGraphiql } from '../../src/server/graphiql/bundle.js';
+import { createGraphiqlHandler } from '../../src/server/graphiql/index.js';
+import { prefersHtml } from '../../src/server/graphiql/page.js';
 import { SOURCE_IMAGES } from '../../src/simulator/index.js';
 import {
   graphqlRequest,
@@ -406,5 +410,65 @@ describe('GraphiQL: served by the gateway', () => {
         await off.close();
       }
     });
+  });
+});
+
+describe('GraphiQL: content negotiation', () => {
+  it.each([
+    ['text/html,application/xhtml+xml,*/*;q=0.8', true],
+    ['text/html', true],
+    ['application/json, text/html;q=0.9', false],
+    ['application/graphql-response+json, application/json;q=0.9', false],
+    ['*/*', false],
+    ['text/*, application/json;q=0.5', true],
+    ['text/html;q=0', false],
+    [undefined, false],
+  ])('ranks Accept %j as HTML: %j', (accept, expected) => {
+    expect(prefersHtml(accept)).toBe(expected);
+  });
+});
+
+describe('GraphiQL: handler without a bundle', () => {
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const handler = createGraphiqlHandler({
+      enabled: true,
+      graphqlPath: '/graphql',
+      passthroughAuth: false,
+      assetsDir: join(OUTPUT, 'no-such-bundle'),
+    });
+    server = createServer((req, res) => {
+      if (!handler(req, res)) res.writeHead(418).end();
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((done) => server.close(done));
+  });
+
+  it('answers 503 naming the build command', async () => {
+    const response = await request(`${base}/graphql`, {
+      headers: { accept: 'text/html' },
+    });
+    expect(response.statusCode).toBe(503);
+    expect(await response.body.text()).toMatch(
+      /GraphiQL is enabled but its bundle is missing: expected .*no-such-bundle\/manifest\.json, found none\. Run `npm run build`\./,
+    );
+  });
+
+  it('declines other methods and paths', async () => {
+    const post = await request(`${base}/graphql`, {
+      method: 'POST',
+      headers: { accept: 'text/html' },
+    });
+    const other = await request(`${base}/elsewhere`, {
+      headers: { accept: 'text/html' },
+    });
+    await Promise.all([post.body.dump(), other.body.dump()]);
+    expect([post.statusCode, other.statusCode]).toEqual([418, 418]);
   });
 });

@@ -48,9 +48,12 @@ const HOST_PATTERN = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
  *
  * - `connect-src` names the WebSocket origins because CSP Level 2 browsers
  *   do not count `ws:`/`wss:` as 'self'; the host comes from the request.
- * - `style-src 'unsafe-inline'`: Monaco creates `<style>` elements at run
- *   time (themes, decorations) and the Radix UI components set `style`
- *   attributes, and neither takes a nonce; scripts stay without it.
+ * - `style-src 'unsafe-inline'` is the one relaxation: Monaco and GraphiQL
+ *   apply styles at run time (`<style>` elements, `style` attributes) that
+ *   take no nonce; without it Chromium reports about 65 violations on
+ *   load. Scripts stay without it.
+ * - `font-src` and `img-src` stay 'self' because the build turns the
+ *   `data:` URLs in GraphiQL's and Monaco's CSS into files (`bundle.ts`).
  * - `worker-src 'self'`: Monaco's workers are files from `/graphiql/`, so
  *   no `blob:` is needed.
  */
