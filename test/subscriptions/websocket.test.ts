@@ -173,6 +173,35 @@ describe('Subscriptions: GraphQL over WebSocket', () => {
     await feed.stop();
   });
 
+  it('streams a retried upload once per state: FAILED, PENDING, READY', async () => {
+    const id = SEED_IMAGE_IDS.failedRetryable;
+    const client = connect();
+    const status = subscribe(client, STATUS, { id });
+    expect(dataOf(await status.next())).toMatchObject({
+      deviceImageStatusChanged: { status: 'FAILED' },
+    });
+    const retried = await graphqlRequest(
+      stack.url,
+      /* GraphQL */ `
+        mutation Retry($id: ID!) {
+          reuploadDeviceImage(id: $id) {
+            status
+          }
+        }
+      `,
+      { id },
+    );
+    expect(retried.errors).toBeUndefined();
+    expect(dataOf(await status.next())).toMatchObject({
+      deviceImageStatusChanged: { status: 'PENDING', errorCode: null },
+    });
+    expect(dataOf(await status.next())).toMatchObject({
+      deviceImageStatusChanged: { status: 'READY', errorCode: null },
+    });
+    await sleep(200);
+    expect(status.hasUnread()).toBe(false);
+  });
+
   it('completes a status stream when the image is deleted', async () => {
     const image = await create();
     const client = connect();
