@@ -296,6 +296,8 @@ export class GraphClient {
       const retryAfters = answers.map((item) =>
         parseRetryAfter(item.headers['retry-after']),
       );
+      // Each item was already judged by its own method's mode above; what is
+      // left is only whether attempts and time allow another round.
       const decision = this.#policy.decide(
         'idempotent',
         {
@@ -309,6 +311,7 @@ export class GraphClient {
         Date.now() - started,
       );
       if (!decision.retry) return { outer, items };
+      this.#stats.retries++;
       this.#logger.warn(
         {
           items: transient.length,

@@ -221,11 +221,13 @@ describe('Retries: $batch', () => {
       status: 429,
       retryAfterSeconds: 0,
     });
+    const retriesBefore = graph.client.stats.retries;
     const dataSource = graph.dataSource();
     const images = await Promise.all(ids.map((id) => dataSource.get(id)));
     expect(images.map((image) => image?.id)).toEqual(ids);
     expect(graph.sim.requestCount('batch')).toBe(2);
     expect(graph.sim.requestCount('getDeviceImage')).toBe(4);
+    expect(graph.client.stats.retries - retriesBefore).toBe(1);
   });
 
   it('fails only the item that stays unavailable', async () => {
