@@ -73,6 +73,23 @@ describe('Retries: reads', () => {
     expect(graph.sim.requests.map((r) => r.status)).toEqual([429, 200]);
   });
 
+  it('rides out a standing throttle: every concurrent read succeeds', async () => {
+    graph.sim.setFaults({
+      throttle: { requests: 4, windowMs: 1_000, retryAfterSeconds: 1 },
+    });
+    try {
+      const pages = await Promise.all(
+        Array.from({ length: 6 }, () => graph.dataSource().listPage()),
+      );
+      expect(pages.every((page) => page.images.length > 0)).toBe(true);
+      const statuses = graph.sim.requests.map((r) => r.status);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(6);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(2);
+    } finally {
+      graph.sim.setFaults({});
+    }
+  });
+
   it('retries a 503 and a 504 with backoff', async () => {
     graph.sim.injectFault({ route: 'listDeviceImages', status: 503 });
     graph.sim.injectFault({ route: 'listDeviceImages', status: 504 });
