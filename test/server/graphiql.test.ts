@@ -29,8 +29,8 @@ const PAGE_SOURCES = join(ROOT, 'src', 'server', 'graphiql', 'page');
 const OUTPUT = join(ROOT, 'test-output');
 
 const COUNT = /* GraphQL */ `
-  query Count {
-    deviceImages(first: 2) {
+  query Count($first: Int) {
+    deviceImages(first: $first) {
       totalCount
       nodes {
         id
@@ -272,10 +272,16 @@ describe('GraphiQL: served by the gateway', () => {
     await missing.body.dump();
   });
 
-  it('runs the operation named in the query parameter', async () => {
-    const record = await open(stack, { query: COUNT.trim() });
+  it('runs the operation and variables named in the URL', async () => {
+    const record = await open(stack, {
+      query: COUNT.trim(),
+      variables: '{ "first": 2 }',
+    });
     await record.page.locator('.graphiql-execute-button').click();
-    const expected = await graphqlRequest(stack.url, COUNT);
+    const expected = await graphqlRequest(stack.url, COUNT, { first: 2 });
+    expect(expected.data).toMatchObject({
+      deviceImages: { nodes: [{}, {}] },
+    });
     await expect
       .poll(() => resultOf(record.page), POLL)
       .toEqual({ data: expected.data });
