@@ -25,6 +25,10 @@ import { WebSocketServer } from 'ws';
 import { ErrorCode, isGatewayError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import type { GatewayContext } from '../resolvers/context.js';
+import type {
+  OperationCheck,
+  OperationRequest,
+} from '../server/limits/index.js';
 import { noopMetrics, type ServerMetrics } from '../server/metricsSink.js';
 
 /** Options of {@link attachWebSocketServer}. */
@@ -50,6 +54,14 @@ export interface WebSocketServerOptions {
    * @default 12_000 // 12 seconds
    */
   keepAliveMs?: number | undefined;
+  /**
+   * Parses and validates an operation, e.g. with the hostile-input limits
+   * (`createOperationValidator` in `src/server/limits/`). It must read only
+   * `query`: its verdict on a valid document is cached per query text.
+   * @default graphql-js's `parse` and specified rules, no limits
+   */
+  validateOperation?:
+    ((request: OperationRequest) => OperationCheck) | undefined;
   /**
    * Where connections and subscriptions are counted.
    * @default no metrics
@@ -94,22 +106,24 @@ export function attachWebSocketServer(
 
   // Parsing and validating once per query text matters when thousands of
   // clients send the same subscription.
-  const prepare = (query: string): DocumentNode | readonly GraphQLError[] => {
-    const cached = documents.get(query);
+  const check = options.validateOperation ?? createDefaultCheck(schema);
+  const prepare = (
+    request: OperationRequest,
+  ): DocumentNode | readonly GraphQLError[] => {
+    const cached = documents.get(request.query);
     if (cached) return cached;
-    let document: DocumentNode;
+    let result: OperationCheck;
     try {
-      document = parse(query);
+      result = check(request);
     } catch (error) {
-      return [error instanceof GraphQLError ? error : toInternal(error)];
+      return [toInternal(error)];
     }
-    const errors = validate(schema, document);
-    if (errors.length > 0) return errors;
+    if (result.errors) return result.errors;
     if (documents.size >= DOCUMENT_CACHE_SIZE) {
       documents.delete(documents.keys().next().value as string);
     }
-    documents.set(query, document);
-    return document;
+    documents.set(request.query, result.document);
+    return result.document;
   };
 
   const mask = (
@@ -151,7 +165,7 @@ export function attachWebSocketServer(
         }
       },
       onSubscribe: async (ctx, id, payload) => {
-        const document = prepare(payload.query);
+        const document = prepare(payload);
         if (!('kind' in document)) return document;
         let contextValue: GatewayContext;
         try {
@@ -223,6 +237,24 @@ export function attachWebSocketServer(
       await disposable.dispose();
       documents.clear();
     },
+  };
+}
+
+// Private: parse and graphql-js's specified rules, for a gateway that
+// configured no limits.
+function createDefaultCheck(
+  schema: GraphQLSchema,
+): (request: OperationRequest) => OperationCheck {
+  return ({ query }) => {
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (error) {
+      if (error instanceof GraphQLError) return { errors: [error] };
+      throw error;
+    }
+    const errors = validate(schema, document);
+    return errors.length > 0 ? { errors } : { document };
   };
 }
 
