@@ -6,6 +6,7 @@
 export {
   DeviceImagesDataSource,
   DEVICE_IMAGES_PATH,
+  MAX_PAGE_URL_LENGTH,
 } from './DeviceImagesDataSource.js';
 export type { DeviceImagesDataSourceOptions } from './DeviceImagesDataSource.js';
 export { GraphClient } from './GraphClient.js';
