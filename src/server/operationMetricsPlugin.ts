@@ -38,9 +38,15 @@ export function requestIdFrom(
   return value && SAFE_REQUEST_ID.test(value) ? value : randomUUID();
 }
 
-// Marks loggers made by createOperationLogger with their request id, so the
-// plugin need not parse a logger's bindings (about 2 µs) on every request.
-const boundRequestIds = new WeakMap<Logger, string>();
+/** What an operation's logger is bound to. */
+export interface OperationBindings {
+  requestId: string;
+  operationName?: string | undefined;
+}
+
+// Remembers what createOperationLogger bound, so the plugin need not parse a
+// logger's bindings (about 2 µs) on every request.
+const boundByHelper = new WeakMap<Logger, OperationBindings>();
 
 /**
  * A child logger bound to one operation. The context function should build
@@ -49,23 +55,28 @@ const boundRequestIds = new WeakMap<Logger, string>();
  */
 export function createOperationLogger(
   logger: Logger,
-  bindings: { requestId: string; operationName?: string | undefined },
+  bindings: OperationBindings,
 ): Logger {
   const child = logger.child(
     bindings.operationName
       ? { requestId: bindings.requestId, operationName: bindings.operationName }
       : { requestId: bindings.requestId },
   );
-  boundRequestIds.set(child, bindings.requestId);
+  boundByHelper.set(child, bindings);
   return child;
 }
 
-// Private: the request id a logger is already bound to, if any.
-function boundRequestId(logger: Logger): string | undefined {
-  const marked = boundRequestIds.get(logger);
-  if (marked !== undefined) return marked;
-  const bound: unknown = logger.bindings()['requestId'];
-  return typeof bound === 'string' ? bound : undefined;
+// Private: what a logger is already bound to, so nothing is bound twice (a
+// key twice in one JSON line leaves readers to pick one).
+function boundTo(logger: Logger): Partial<OperationBindings> {
+  const known = boundByHelper.get(logger);
+  if (known) return known;
+  const { requestId, operationName } = logger.bindings();
+  return {
+    requestId: typeof requestId === 'string' ? requestId : undefined,
+    operationName:
+      typeof operationName === 'string' ? operationName : undefined,
+  };
 }
 
 /** What the plugin needs of the context: a logger it may replace. */
@@ -85,7 +96,8 @@ export interface OperationMetricsPluginOptions {
  *   bindings when the context function already bound one, else from
  *   `x-request-id`, else a new UUID), replaces `contextValue.logger` with a
  *   child bound to it and echoes it in the `x-request-id` response header.
- * - `didResolveOperation`: binds `operationName` too, before resolvers run.
+ * - `didResolveOperation`: binds `operationName` too, before resolvers run,
+ *   unless the context function already did.
  * - `willSendResponse`: counts the outcome and latency and writes one line,
  *   `operation finished`, with the error codes and Graph `request-id`s of
  *   any failure: at warn when Graph or the gateway failed (the full error
@@ -101,21 +113,22 @@ export function createOperationMetricsPlugin<TContext extends LoggingContext>(
   return {
     async requestDidStart({ request, response, contextValue }) {
       const started = performance.now();
-      const bound = boundRequestId(contextValue.logger);
+      const bound = boundTo(contextValue.logger);
       const requestId =
-        bound ?? requestIdFrom(request.http?.headers.get(REQUEST_ID_HEADER));
-      if (bound === undefined) {
+        bound.requestId ??
+        requestIdFrom(request.http?.headers.get(REQUEST_ID_HEADER));
+      if (bound.requestId === undefined) {
         contextValue.logger = createOperationLogger(contextValue.logger, {
           requestId,
         });
       }
       response.http.headers.set(REQUEST_ID_HEADER, requestId);
       let errors: readonly GraphQLError[] = [];
-      let nameBound = false;
+      let nameBound = bound.operationName !== undefined;
 
       return {
         async didResolveOperation({ operationName }) {
-          if (operationName) {
+          if (operationName && !nameBound) {
             contextValue.logger = contextValue.logger.child({ operationName });
             nameBound = true;
           }

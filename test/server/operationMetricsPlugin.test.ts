@@ -41,8 +41,10 @@ describe('Operation metrics plugin', () => {
   const metrics = createMetrics({ defaultMetrics: false });
   const stream = new PassThrough();
   const lines: Line[] = [];
+  const raw: string[] = [];
   stream.on('data', (chunk: Buffer) => {
     for (const text of chunk.toString().split('\n').filter(Boolean)) {
+      raw.push(text);
       lines.push(JSON.parse(text) as Line);
     }
   });
@@ -94,7 +96,12 @@ describe('Operation metrics plugin', () => {
             ? logger.child({ requestId: 'bound-by-context' })
             : req.headers['x-bound'] === 'helper'
               ? createOperationLogger(logger, { requestId: 'bound-by-helper' })
-              : (logger as Logger),
+              : req.headers['x-bound'] === 'named'
+                ? createOperationLogger(logger, {
+                    requestId: 'named-by-context',
+                    operationName: 'Named',
+                  })
+                : (logger as Logger),
       }),
     });
     url = started.url;
@@ -144,6 +151,20 @@ describe('Operation metrics plugin', () => {
     expect(helped.res.headers.get('x-request-id')).toBe('bound-by-helper');
     expect(helped.logged.at(-1)?.requestId).toBe('bound-by-helper');
     expect(helped.logged.at(-1)).not.toHaveProperty('operationName');
+  });
+
+  it('binds the operation name once when the context already did', async () => {
+    const before = raw.length;
+    await post(
+      { query: 'query Named { whoLogs }', operationName: 'Named' },
+      { 'x-bound': 'named' },
+    );
+    const written = raw.slice(before);
+    expect(written).toHaveLength(2);
+    for (const text of written) {
+      expect(text.match(/"operationName"/g)).toHaveLength(1);
+      expect(text.match(/"requestId":"named-by-context"/g)).toHaveLength(1);
+    }
   });
 
   it('counts outcomes by operation name', async () => {
