@@ -364,9 +364,6 @@ describe('GraphiQL: served by the gateway', () => {
       // Drops whatever the editor closed on its own after the cursor.
       await record.page.keyboard.press('Shift+Control+End');
       await record.page.keyboard.press('Delete');
-      await record.page
-        .getByRole('button', { name: /re-fetch graphql schema/i })
-        .click();
       await expect
         .poll(() => record.authorizations, POLL)
         .toEqual(['Bearer token-a']);

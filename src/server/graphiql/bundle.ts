@@ -6,7 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,7 +34,7 @@ export interface BundleOptions {
   /** The package root, holding `node_modules` and `src`. */
   rootDir: string;
   /**
-   * Where the bundle goes; emptied first.
+   * Where the bundle goes, replacing what is there.
    * @default `dist/graphiql` under `rootDir`
    */
   outDir?: string | undefined;
@@ -66,13 +73,26 @@ export async function bundleGraphiql(
   options: BundleOptions,
 ): Promise<BundledFile[]> {
   const outDir = options.outDir ?? join(options.rootDir, 'dist', 'graphiql');
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
+  // Build beside the old bundle and swap folders at the end, so a gateway
+  // reading `outDir` meanwhile finds the old bundle or the new one.
+  const staging = `${outDir}.${process.pid}.new`;
+  const retired = `${outDir}.${process.pid}.old`;
   const scratchDir = await mkdtemp(join(tmpdir(), 'graphiql-bundle-'));
   try {
-    return await buildInto(options.rootDir, outDir, scratchDir);
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(staging, { recursive: true });
+    const files = await buildInto(options.rootDir, staging, scratchDir);
+    await rename(outDir, retired).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    await rename(staging, outDir);
+    return files;
   } finally {
-    await rm(scratchDir, { recursive: true, force: true });
+    await Promise.all(
+      [scratchDir, staging, retired].map((dir) =>
+        rm(dir, { recursive: true, force: true }),
+      ),
+    );
   }
 }
 

@@ -26,7 +26,7 @@ export function createFetcher(
 
   return (params, opts) => {
     const headers = withoutEmptyBearer(opts?.headers ?? {});
-    const authorization = headerValue(headers, 'authorization');
+    const authorization = authorizationIn(headers);
     if (
       settings.passthroughAuth &&
       !authorization &&
@@ -57,8 +57,8 @@ export function createFetcher(
 
 const NO_TOKEN_FOR_SCHEMA =
   'This gateway forwards your own token to Microsoft Graph. Set the ' +
-  'Authorization header to "Bearer <token>" in the Headers tab, then ' +
-  're-fetch the schema (Shift+Ctrl+R) to load the docs.';
+  'Authorization header to "Bearer <token>" in the Headers tab; the ' +
+  'schema and its docs load once it holds a token.';
 
 // Private: the headers hint starts as `Bearer ` with no token; sending it
 // would earn a "malformed token" error where "missing token" is the truth.
@@ -74,12 +74,15 @@ function withoutEmptyBearer(
   );
 }
 
-function headerValue(
+/**
+ * The `Authorization` value among request headers (any letter case), unless
+ * it is missing or a bare `Bearer` without a token.
+ */
+export function authorizationIn(
   headers: Record<string, unknown>,
-  name: string,
 ): string | undefined {
-  const entry = Object.entries(headers).find(
-    ([key]) => key.toLowerCase() === name,
-  );
-  return typeof entry?.[1] === 'string' ? entry[1] : undefined;
+  const value = Object.entries(withoutEmptyBearer(headers)).find(
+    ([name]) => name.toLowerCase() === 'authorization',
+  )?.[1];
+  return typeof value === 'string' ? value : undefined;
 }

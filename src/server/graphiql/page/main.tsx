@@ -8,11 +8,12 @@ import 'graphiql/style.css';
 import './page.css';
 
 import { GraphiQL } from 'graphiql';
-import { StrictMode } from 'react';
+import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 
-import { createFetcher } from './createFetcher.js';
+import { authorizationIn, createFetcher } from './createFetcher.js';
 import { readPageSettings } from './readPageSettings.js';
+import { SchemaFollowsToken } from './SchemaFollowsToken.js';
 import { syncUrl } from './syncUrl.js';
 
 const mount = document.getElementById('graphiql');
@@ -34,7 +35,7 @@ window.MonacoEnvironment = {
  */
 const EXAMPLE_TABS = [
   {
-    query: `# Lists the tenant's device images; Ctrl+Enter runs it.
+    query: `# The tenant's images. Ctrl+Enter runs it.
 query ListImages {
   deviceImages(first: 20) {
     totalCount
@@ -51,7 +52,7 @@ query ListImages {
 `,
   },
   {
-    query: `# Streams every change to the tenant's images over a WebSocket.
+    query: `# Every change to the images, live.
 subscription ImageEvents {
   deviceImageEvents {
     kind
@@ -72,11 +73,14 @@ subscription ImageEvents {
 const AUTH_HEADERS_HINT = '{\n  "Authorization": "Bearer "\n}';
 
 const params = new URLSearchParams(location.search);
+const fetcher = createFetcher(settings);
 
-createRoot(mount).render(
-  <StrictMode>
+/** GraphiQL, configured for this gateway. */
+function GatewayGraphiql() {
+  const [authorization, setAuthorization] = useState<string>();
+  return (
     <GraphiQL
-      fetcher={createFetcher(settings)}
+      fetcher={fetcher}
       // GraphiQL ignores `initialQuery` when given tabs, so tabs only
       // without one.
       defaultTabs={params.has('query') ? undefined : EXAMPLE_TABS}
@@ -91,6 +95,29 @@ createRoot(mount).render(
       shouldPersistHeaders={false}
       onEditQuery={(query) => syncUrl('query', query)}
       onEditVariables={(variables) => syncUrl('variables', variables)}
-    />
+      onEditHeaders={(headers) => setAuthorization(parseAuthorization(headers))}
+    >
+      {settings.passthroughAuth && (
+        <SchemaFollowsToken authorization={authorization} />
+      )}
+    </GraphiQL>
+  );
+}
+
+// Private: the token in the headers editor, while its text is valid JSON.
+function parseAuthorization(text: string): string | undefined {
+  try {
+    const headers: unknown = JSON.parse(text);
+    return typeof headers === 'object' && headers !== null
+      ? authorizationIn(headers as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+createRoot(mount).render(
+  <StrictMode>
+    <GatewayGraphiql />
   </StrictMode>,
 );
