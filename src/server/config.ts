@@ -5,6 +5,8 @@
  * whose one-line message names the setting, what was expected and what
  * arrived.
  */
+import { parseAuthConfig, type AuthConfig } from './auth/authConfig.js';
+import { parseLimitsConfig, type LimitsConfig } from './limits/limitsConfig.js';
 
 /** The public Graph endpoint used when credentials are configured. */
 export const GRAPH_BETA_URL = 'https://graph.microsoft.com/beta';
@@ -30,7 +32,26 @@ export type GraphAuth =
       authorityHost?: string | undefined;
     }
   /** Each caller's own `Authorization: Bearer` token is forwarded. */
-  | { mode: 'passthrough' };
+  | { mode: 'passthrough' }
+  /**
+   * `GRAPH_AUTH=on-behalf-of`: each verified caller's token is exchanged
+   * for a Graph token of the same person (OAuth 2.0 on-behalf-of), so Graph
+   * applies that person's permissions. Needs `callerAuth.mode: 'verify'`.
+   */
+  | {
+      mode: 'on-behalf-of';
+      tenantId: string;
+      clientId: string;
+      clientSecret: string;
+      /** As for client credentials. @default 'https://login.microsoftonline.com' */
+      authorityHost?: string | undefined;
+      /**
+       * A PEM CA to trust for the authority (not read from the
+       * environment; `NODE_EXTRA_CA_CERTS` serves a process).
+       * @default undefined // the public CAs
+       */
+      authorityCa?: string | undefined;
+    };
 
 export interface GatewayConfig {
   /** TCP port of the HTTP and WebSocket server; 0 picks a free one. @default 4000 */
@@ -58,8 +79,34 @@ export interface GatewayConfig {
    * @default 10_000 // 10 seconds
    */
   graphTimeoutMs: number;
-  /** Largest request body accepted, in bytes (413 above). @default 1_048_576 // 1 MiB */
+  /**
+   * Largest request body accepted, in bytes (413 above), and largest
+   * WebSocket message (closed with 1009 above). `MAX_BODY_BYTES`.
+   * @default 1_048_576 // 1 MiB
+   */
   maxBodyBytes: number;
+  /** Who may call the gateway (`AUTH_*`, see `auth/README.md`). */
+  callerAuth: AuthConfig;
+  /** Hostile-input limits (`MAX_DEPTH` …, see `limits/README.md`). */
+  limits: LimitsConfig;
+  /**
+   * Browser origins, besides the gateway's own, that may call it (CORS and
+   * the WebSocket handshake); `ALLOWED_ORIGINS`, comma-separated.
+   * @default [] // same-origin only
+   */
+  allowedOrigins: readonly string[];
+  /**
+   * Operations one WebSocket may run at once; the next `subscribe` gets an
+   * error message. `MAX_SUBSCRIPTIONS_PER_SOCKET`.
+   * @default 100
+   */
+  maxSubscriptionsPerSocket: number;
+  /**
+   * Milliseconds a WebSocket may wait before `connection_init`; then it is
+   * closed with 4408. `WS_CONNECTION_INIT_TIMEOUT_MS`.
+   * @default 3_000 // 3 seconds
+   */
+  connectionInitTimeoutMs: number;
   /** pino level. @default 'info' */
   logLevel: LogLevel;
   /** Human-readable log lines instead of JSON. @default false */
@@ -161,11 +208,28 @@ function readAuth(env: Env): GraphAuth {
     GRAPH_CLIENT_SECRET: present(env, 'GRAPH_CLIENT_SECRET'),
   };
   const given = Object.entries(parts).filter(([, v]) => v !== undefined);
-  if (mode !== undefined && mode !== 'passthrough') {
+  if (mode !== undefined && mode !== 'passthrough' && mode !== 'on-behalf-of') {
     throw new ConfigError(
       'GRAPH_AUTH',
-      '"passthrough" or nothing',
+      '"passthrough", "on-behalf-of" or nothing',
       quote(mode),
+    );
+  }
+  if (mode === 'on-behalf-of' && given.length < 3) {
+    throw new ConfigError(
+      Object.keys(parts).find(
+        (name) => parts[name as keyof typeof parts] === undefined,
+      ) as string,
+      'GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET with ' +
+        'GRAPH_AUTH=on-behalf-of',
+      'nothing',
+    );
+  }
+  if (mode === 'on-behalf-of' && token !== undefined) {
+    throw new ConfigError(
+      'GRAPH_ACCESS_TOKEN',
+      'no fixed token with GRAPH_AUTH=on-behalf-of',
+      'one',
     );
   }
   if (mode === 'passthrough' && (token !== undefined || given.length > 0)) {
@@ -216,7 +280,7 @@ function readAuth(env: Env): GraphAuth {
   }
   if (given.length === 3) {
     return {
-      mode: 'client-credentials',
+      mode: mode === 'on-behalf-of' ? 'on-behalf-of' : 'client-credentials',
       tenantId: parts.GRAPH_TENANT_ID as string,
       clientId: parts.GRAPH_CLIENT_ID as string,
       clientSecret: parts.GRAPH_CLIENT_SECRET as string,
@@ -239,11 +303,23 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   let graphBaseUrl = httpUrl(env, 'GRAPH_BASE_URL');
   // With credentials but no URL, the real Graph is meant; with neither, the
   // embedded simulator. A pass-through caller's token suits either.
-  if (
-    graphBaseUrl === undefined &&
-    (auth.mode === 'static' || auth.mode === 'client-credentials')
-  ) {
+  const appOnly = auth.mode === 'static' || auth.mode === 'client-credentials';
+  if (graphBaseUrl === undefined && (appOnly || auth.mode === 'on-behalf-of')) {
     graphBaseUrl = GRAPH_BETA_URL;
+  }
+  // With its own identity the gateway is all Graph sees, so it must tell
+  // callers apart itself; the embedded simulator is a developer's local
+  // tool bound to loopback, and pass-through leaves that to Graph.
+  const callerAuth = parseAuthConfig(env, {
+    required: appOnly || auth.mode === 'on-behalf-of',
+  });
+  if (auth.mode === 'on-behalf-of' && callerAuth.mode !== 'verify') {
+    throw new ConfigError(
+      'AUTH_DISABLED',
+      'caller-token settings with GRAPH_AUTH=on-behalf-of, whose exchange ' +
+        'needs a verified caller token',
+      'AUTH_DISABLED=true',
+    );
   }
   const finalAuth: GraphAuth =
     auth.mode === 'embedded' && graphBaseUrl !== undefined
@@ -269,12 +345,53 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         : integer(env, 'SIMULATOR_UPLOAD_MS', 0, 0, 3_600_000),
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 5_000, 10, 3_600_000),
     graphTimeoutMs: integer(env, 'GRAPH_TIMEOUT_MS', 10_000, 1, 600_000),
-    maxBodyBytes: 1_048_576,
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_048_576, 1, 1_073_741_824),
+    callerAuth,
+    limits: parseLimitsConfig(env),
+    allowedOrigins: origins(env, 'ALLOWED_ORIGINS'),
+    maxSubscriptionsPerSocket: integer(
+      env,
+      'MAX_SUBSCRIPTIONS_PER_SOCKET',
+      100,
+      1,
+      100_000,
+    ),
+    connectionInitTimeoutMs: integer(
+      env,
+      'WS_CONNECTION_INIT_TIMEOUT_MS',
+      3_000,
+      1,
+      600_000,
+    ),
     logLevel: logLevel as LogLevel,
     logPretty: boolean(env, 'LOG_PRETTY', false),
     graphiql: boolean(env, 'GRAPHIQL', nodeEnv !== 'production'),
     nodeEnv,
   };
+}
+
+/** Reads a comma-separated list of browser origins (scheme, host, port). */
+function origins(env: Env, name: string): string[] {
+  const text = present(env, name);
+  if (text === undefined) return [];
+  return text.split(',').map((item) => {
+    const value = item.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== value) {
+      throw new ConfigError(
+        name,
+        'comma-separated origins such as https://portal.example.com,' +
+          'http://localhost:3000 (scheme, host and port; no path)',
+        quote(value),
+      );
+    }
+    return value;
+  });
 }
 
 function failNoCredentials(): never {
