@@ -4,6 +4,7 @@
  */
 import type { DeviceImagesApi } from '../datasource/types.js';
 import type { Logger } from '../logger.js';
+import type { Caller } from '../server/auth/createCallerVerifier.js';
 import type { ImageEventSink } from '../subscriptions/events.js';
 import type { SubscriptionSource } from '../subscriptions/types.js';
 
@@ -22,4 +23,9 @@ export interface GatewayContext {
   subscriptions: SubscriptionSource;
   /** A child logger bound to this operation. */
   logger: Logger;
+  /**
+   * Who is calling and what they may do, verified before any datasource
+   * exists (anonymous and unrestricted when caller auth is disabled).
+   */
+  caller: Caller;
 }

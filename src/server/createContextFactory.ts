@@ -1,8 +1,10 @@
 /**
- * Builds each operation's `GatewayContext`: the caller's credential scope,
- * a fresh datasource (its by-id batching and cache live for one operation)
- * over the gateway's shared Graph client, and the subscription hub.
- * Internal to `src/server/`.
+ * Builds each operation's `GatewayContext`: the verified caller, the
+ * caller's credential scope, a fresh datasource (its by-id batching and
+ * cache live for one operation) over the gateway's shared Graph client, and
+ * the subscription hub. The caller is verified first, so a refused one
+ * never gets a datasource, let alone a Graph call. Internal to
+ * `src/server/`.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -19,6 +21,12 @@ import type { Logger } from '../logger.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import type { ImageEventSink } from '../subscriptions/events.js';
 import type { SubscriptionSource } from '../subscriptions/types.js';
+import {
+  createCallerVerifier,
+  createOnBehalfOfTokenProvider,
+  type AuthConfig,
+  type Caller,
+} from './auth/index.js';
 import type { GraphAuth } from './config.js';
 
 /** The scope of every caller when the gateway uses its own identity. */
@@ -29,6 +37,8 @@ export const EMBEDDED_TOKEN = 'embedded-simulator';
 
 export interface ContextFactoryOptions {
   auth: GraphAuth;
+  /** How callers are verified. @default { mode: 'disabled' } */
+  callerAuth?: AuthConfig | undefined;
   client: GraphClient;
   hub: ImageEventSink & SubscriptionSource;
   logger: Logger;
@@ -55,6 +65,11 @@ export function bearerToken(value: unknown): string | undefined {
   return BEARER.exec(value)?.[1];
 }
 
+/** The scope of an on-behalf-of caller: one person of one tenant. */
+export function userScope(caller: Caller): string {
+  return `user:${caller.tenantId ?? ''}/${caller.subject}`;
+}
+
 /** The scope of a pass-through caller: nothing crosses between tokens. */
 export function tokenScope(token: string): string {
   return `token:${createHash('sha256').update(token).digest('hex')}`;
@@ -73,6 +88,8 @@ export function createContextFactory(
   options: ContextFactoryOptions,
 ): ContextFactory {
   const { auth, client, hub, logger } = options;
+  const callerAuth = options.callerAuth ?? { mode: 'disabled' };
+  const verify = createCallerVerifier(callerAuth);
   const appToken: TokenProvider | undefined =
     auth.mode === 'embedded'
       ? createStaticTokenProvider(EMBEDDED_TOKEN)
@@ -87,51 +104,81 @@ export function createContextFactory(
               disableInstanceDiscovery: auth.authorityHost !== undefined,
             })
           : undefined;
+  const onBehalfOf =
+    auth.mode === 'on-behalf-of'
+      ? createOnBehalfOfTokenProvider({
+          tenantId: auth.tenantId,
+          clientId: auth.clientId,
+          clientSecret: auth.clientSecret,
+          authorityHost: auth.authorityHost,
+          authorityCa: auth.authorityCa,
+        })
+      : undefined;
+
+  /**
+   * The verified caller of an `Authorization` value. With checking off and
+   * the gateway's own identity, a header is irrelevant and not parsed.
+   */
+  const callerOf = (header: string | undefined): Promise<Caller> =>
+    verify(
+      callerAuth.mode === 'disabled' && appToken !== undefined
+        ? undefined
+        : header,
+    );
 
   const build = (
-    token: string | undefined,
+    caller: Caller,
+    where: string,
     operationName?: string | undefined,
   ): GatewayContext => {
+    let getToken: TokenProvider;
+    let scope: string;
+    if (appToken) {
+      getToken = appToken;
+      scope = APP_SCOPE;
+    } else {
+      const token = caller.token;
+      if (token === undefined) throw missingToken(where);
+      if (onBehalfOf) {
+        getToken = () => onBehalfOf(token);
+        scope = userScope(caller);
+      } else {
+        getToken = createStaticTokenProvider(token);
+        scope = tokenScope(token);
+      }
+    }
     const requestLogger = logger.child(
       operationName === undefined
         ? { requestId: randomUUID() }
         : { requestId: randomUUID(), operationName },
     );
-    const getToken = appToken ?? createStaticTokenProvider(token as string);
     return {
       dataSource: new DeviceImagesDataSource({
         client,
         getToken,
         logger: requestLogger,
       }),
-      scope: appToken ? APP_SCOPE : tokenScope(token as string),
+      scope,
       events: hub,
       subscriptions: hub,
       logger: requestLogger,
+      caller,
     };
   };
 
   return {
-    fromHttp(req, operationName) {
-      if (appToken) return Promise.resolve(build(undefined, operationName));
-      const token = bearerToken(req.headers.authorization);
-      if (token === undefined) {
-        return Promise.reject(missingToken('an Authorization header'));
-      }
-      return Promise.resolve(build(token, operationName));
+    async fromHttp(req, operationName) {
+      const caller = await callerOf(req.headers.authorization);
+      return build(caller, 'an Authorization header', operationName);
     },
-    fromWebSocket(connectionParams, req) {
-      if (appToken) return Promise.resolve(build(undefined));
-      const token =
-        bearerToken(connectionParams?.['authorization']) ??
-        bearerToken(connectionParams?.['Authorization']) ??
-        bearerToken(req.headers.authorization);
-      if (token === undefined) {
-        return Promise.reject(
-          missingToken('connectionParams.authorization or a header'),
-        );
-      }
-      return Promise.resolve(build(token));
+    async fromWebSocket(connectionParams, req) {
+      const fromParams =
+        connectionParams?.['authorization'] ??
+        connectionParams?.['Authorization'];
+      const header =
+        typeof fromParams === 'string' ? fromParams : req.headers.authorization;
+      const caller = await callerOf(header);
+      return build(caller, 'connectionParams.authorization or a header');
     },
   };
 }

@@ -63,6 +63,13 @@ describe('Subscriptions: WebSocket adapter options', () => {
         events: hub,
         subscriptions: hub,
         logger,
+        caller: {
+          subject: 'anonymous',
+          tenantId: undefined,
+          canRead: true,
+          canWrite: true,
+          token: undefined,
+        },
       }),
     });
     const { port } = httpServer.address() as AddressInfo;
