@@ -9,6 +9,7 @@ import type http from 'node:http';
 
 import {
   GraphQLError,
+  getOperationAST,
   parse,
   subscribe,
   validate,
@@ -22,13 +23,15 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 
-import { ErrorCode, isGatewayError } from '../errors/index.js';
+import { ErrorCode, GatewayError, isGatewayError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import type { GatewayContext } from '../resolvers/context.js';
+import type { OperationKind } from '../server/auth/index.js';
 import type {
   OperationCheck,
   OperationRequest,
 } from '../server/limits/index.js';
+import { stripSuggestion } from '../server/limits/withoutSuggestions.js';
 import { noopMetrics, type ServerMetrics } from '../server/metricsSink.js';
 
 /** Options of {@link attachWebSocketServer}. */
@@ -67,6 +70,43 @@ export interface WebSocketServerOptions {
    * @default no metrics
    */
   metrics?: ServerMetrics | undefined;
+  /**
+   * Refuses an operation its caller may not run (throw a FORBIDDEN
+   * GatewayError), once the operation's kind and context are known and
+   * before it executes; the refusal is an `error` message.
+   * @default every caller may run everything
+   */
+  authorize?:
+    ((context: GatewayContext, kind: OperationKind) => void) | undefined;
+  /**
+   * Whether a handshake may proceed, e.g. by its `Origin`; a refused one
+   * is answered HTTP 403 and never becomes a WebSocket.
+   * @default every handshake
+   */
+  acceptsHandshake?: ((request: http.IncomingMessage) => boolean) | undefined;
+  /**
+   * Largest message accepted, in bytes; a larger one closes the socket
+   * with 1009 (message too big, RFC 6455 §7.4.1).
+   * @default 1_048_576 // 1 MiB
+   */
+  maxPayloadBytes?: number | undefined;
+  /**
+   * Operations one socket may run at once; a `subscribe` beyond gets an
+   * `error` message (QUERY_TOO_COMPLEX) and the socket stays open.
+   * @default 100
+   */
+  maxOperationsPerSocket?: number | undefined;
+  /**
+   * Milliseconds to wait for `connection_init` before closing with
+   * `CloseCode.ConnectionInitialisationTimeout` (4408).
+   * @default 3_000 // 3 seconds
+   */
+  connectionInitTimeoutMs?: number | undefined;
+  /**
+   * Whether error messages keep graphql-js's "Did you mean …?" hints.
+   * @default true
+   */
+  suggestions?: boolean | undefined;
 }
 
 /** What {@link attachWebSocketServer} returns. */
@@ -95,9 +135,23 @@ export function attachWebSocketServer(
   // The ids of each socket's running subscriptions, so that each one that
   // started is counted as ended exactly once.
   const streaming = new WeakMap<object, Set<string>>();
+  const maxOperations = options.maxOperationsPerSocket ?? 100;
+  const { acceptsHandshake, authorize } = options;
   const wsServer = new WebSocketServer({
     server: httpServer,
     path: options.path,
+    maxPayload: options.maxPayloadBytes ?? 1_048_576,
+    ...(acceptsHandshake
+      ? {
+          verifyClient: (
+            info: { req: http.IncomingMessage },
+            done: (ok: boolean, status?: number, reason?: string) => void,
+          ) =>
+            acceptsHandshake(info.req)
+              ? done(true)
+              : done(false, 403, 'Forbidden'),
+        }
+      : {}),
   });
   wsServer.on('connection', (socket) => {
     metrics.wsConnectionOpened();
@@ -126,15 +180,32 @@ export function attachWebSocketServer(
     return result.document;
   };
 
+  // Hints name fields the caller did not ask about; with introspection off
+  // they would map the schema one typo at a time.
+  // `extensions.http` is a status for Apollo Server, which removes it;
+  // here it would only leak to the client.
+  const present = (error: GraphQLError): GraphQLFormattedError => {
+    const { http: _http, ...extensions } = error.extensions;
+    const formatted = error.toJSON();
+    return {
+      ...formatted,
+      message:
+        options.suggestions === false
+          ? stripSuggestion(formatted.message)
+          : formatted.message,
+      ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
+    };
+  };
+
   const mask = (
     errors: readonly GraphQLError[],
     operationId: string,
   ): GraphQLFormattedError[] =>
     errors.map((error) => {
-      if (typeof error.extensions['code'] === 'string') return error.toJSON();
+      if (typeof error.extensions['code'] === 'string') return present(error);
       // Syntax and validation errors are raised by graphql-js itself about
       // the document the client sent: safe, and useful, to show.
-      if (!error.originalError) return error.toJSON();
+      if (!error.originalError) return present(error);
       logger.error(
         { err: error.originalError, operationId },
         'unexpected error in a WebSocket operation',
@@ -165,6 +236,26 @@ export function attachWebSocketServer(
         }
       },
       onSubscribe: async (ctx, id, payload) => {
+        // graphql-ws has registered this id already, hence `>`.
+        const running = Object.keys(ctx.subscriptions).length;
+        if (running > maxOperations) {
+          return [
+            new GatewayError(
+              ErrorCode.QUERY_TOO_COMPLEX,
+              `This WebSocket already runs ${running - 1} operations; the ` +
+                `gateway allows at most ${maxOperations} per socket ` +
+                '(MAX_SUBSCRIPTIONS_PER_SOCKET). Complete one, or open ' +
+                'another socket.',
+              {
+                extensions: {
+                  limit: 'MAX_SUBSCRIPTIONS_PER_SOCKET',
+                  maximum: maxOperations,
+                  actual: running,
+                },
+              },
+            ),
+          ];
+        }
         const document = prepare(payload);
         if (!('kind' in document)) return document;
         let contextValue: GatewayContext;
@@ -181,6 +272,16 @@ export function attachWebSocketServer(
             return [error as GraphQLError];
           }
           return isGatewayError(error) ? [error] : [toInternal(error)];
+        }
+        if (authorize) {
+          const kind =
+            getOperationAST(document, payload.operationName)?.operation ??
+            'mutation';
+          try {
+            authorize(contextValue, kind);
+          } catch (error) {
+            return isGatewayError(error) ? [error] : [toInternal(error)];
+          }
         }
         const operationLogger = contextValue.logger.child({
           operationId: id,
@@ -227,6 +328,7 @@ export function attachWebSocketServer(
       onClose: (_ctx, code, reason) => {
         logger.debug({ code, reason }, 'WebSocket connection closed');
       },
+      connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 3_000,
     },
     wsServer,
     options.keepAliveMs ?? 12_000,
