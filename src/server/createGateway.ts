@@ -30,10 +30,18 @@ import {
   createSubscriptionHub,
 } from '../subscriptions/index.js';
 import { createApolloHandler, sendJsonError } from './apolloHandler.js';
+import { authorizeOperation, createAuthorizationPlugin } from './auth/index.js';
 import type { GatewayConfig } from './config.js';
 import { createContextFactory } from './createContextFactory.js';
 import { createErrorLoggingPlugin, createFormatError } from './formatError.js';
 import { createGraphiqlHandler } from './graphiql/index.js';
+import {
+  createLimitRules,
+  createOperationValidator,
+  restoreGatewayErrorCode,
+  stripSuggestion,
+} from './limits/index.js';
+import { createOriginPolicy } from './originPolicy.js';
 
 /** The path of the GraphQL endpoint, for HTTP and WebSocket alike. */
 export const GRAPHQL_PATH = '/graphql';
@@ -169,12 +177,28 @@ export async function createGateway(
     started.hub = hub;
 
     const schema = createSchema();
+    const { limits } = config;
+    const formatError = createFormatError({
+      development: config.nodeEnv === 'development',
+    });
     const apollo = new ApolloServer<GatewayContext>({
       schema,
       logger,
-      formatError: createFormatError({
-        development: config.nodeEnv === 'development',
-      }),
+      validationRules: createLimitRules(limits),
+      parseOptions: { maxTokens: limits.maxTokens },
+      // NoIntrospectionRule refuses introspection when it is off, with a
+      // FORBIDDEN that names the setting; Apollo's own switch would not.
+      introspection: true,
+      hideSchemaDetailsFromClientErrors: !limits.suggestions,
+      formatError: (formatted, error) => {
+        const answer = formatError(
+          restoreGatewayErrorCode(formatted, error),
+          error,
+        );
+        return limits.suggestions
+          ? answer
+          : { ...answer, message: stripSuggestion(answer.message) };
+      },
       // Masked errors carry their stack only through formatError, and only
       // in development; Apollo's own stacks would leak it for every error.
       includeStacktraceInErrorResponses: false,
@@ -190,6 +214,7 @@ export async function createGateway(
       // cost time on every request (PERFORMANCE.md); GraphiQL is our own.
       plugins: [
         createErrorLoggingPlugin(logger),
+        createAuthorizationPlugin<GatewayContext>((context) => context.caller),
         ApolloServerPluginCacheControlDisabled(),
         ApolloServerPluginLandingPageDisabled(),
         ApolloServerPluginUsageReportingDisabled(),
@@ -202,6 +227,7 @@ export async function createGateway(
 
     const contexts = createContextFactory({
       auth: config.auth,
+      callerAuth: config.callerAuth,
       client,
       hub,
       logger,
@@ -219,7 +245,9 @@ export async function createGateway(
         })
       : undefined;
 
+    const origins = createOriginPolicy(config.allowedOrigins);
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
+      if (origins.handle(req, res)) return;
       if (graphiql?.(req, res)) return;
       const url = req.url ?? '/';
       const queryStart = url.indexOf('?');
@@ -254,6 +282,13 @@ export async function createGateway(
       path: GRAPHQL_PATH,
       logger: logger.child({ component: 'websocket' }),
       createContext: contexts.fromWebSocket,
+      validateOperation: createOperationValidator(schema, limits),
+      authorize: (context, kind) => authorizeOperation(context.caller, kind),
+      acceptsHandshake: origins.accepts,
+      maxPayloadBytes: config.maxBodyBytes,
+      maxOperationsPerSocket: config.maxSubscriptionsPerSocket,
+      connectionInitTimeoutMs: config.connectionInitTimeoutMs,
+      suggestions: limits.suggestions,
     });
 
     const { port } = httpServer.address() as AddressInfo;
