@@ -5,6 +5,7 @@ import {
   GRAPH_BETA_URL,
   loadConfig,
 } from '../../src/server/config.js';
+import { DEFAULT_LIMITS } from '../../src/server/limits/index.js';
 
 function configError(env: Record<string, string>): string {
   try {
@@ -15,6 +16,13 @@ function configError(env: Record<string, string>): string {
   }
   throw new Error(`accepted ${JSON.stringify(env)}`);
 }
+
+const CALLER_AUTH = {
+  AUTH_ISSUER: 'https://login.microsoftonline.com/tid-1/v2.0',
+  AUTH_AUDIENCE: 'api://gateway',
+  AUTH_JWKS_URL: 'https://login.microsoftonline.com/tid-1/discovery/v2.0/keys',
+  AUTH_TENANT_ID: 'tid-1',
+};
 
 describe('Server: configuration', () => {
   it('defaults to the embedded simulator on 127.0.0.1:4000', () => {
@@ -27,6 +35,11 @@ describe('Server: configuration', () => {
       pollIntervalMs: 5_000,
       graphTimeoutMs: 10_000,
       maxBodyBytes: 1_048_576,
+      callerAuth: { mode: 'disabled' },
+      limits: DEFAULT_LIMITS,
+      allowedOrigins: [],
+      maxSubscriptionsPerSocket: 100,
+      connectionInitTimeoutMs: 3_000,
       logLevel: 'info',
       logPretty: false,
       graphiql: true,
@@ -46,6 +59,7 @@ describe('Server: configuration', () => {
       GRAPH_TENANT_ID: 't',
       GRAPH_CLIENT_ID: 'c',
       GRAPH_CLIENT_SECRET: 's',
+      AUTH_DISABLED: 'true',
     });
     expect(config.graphBaseUrl).toBe(GRAPH_BETA_URL);
     expect(config.auth).toEqual({
@@ -60,12 +74,85 @@ describe('Server: configuration', () => {
         GRAPH_CLIENT_ID: 'c',
         GRAPH_CLIENT_SECRET: 's',
         GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.us/',
+        AUTH_DISABLED: 'true',
       }).auth,
     ).toMatchObject({ authorityHost: 'https://login.microsoftonline.us' });
-    expect(loadConfig({ GRAPH_ACCESS_TOKEN: 'x' }).auth).toEqual({
+    expect(
+      loadConfig({ GRAPH_ACCESS_TOKEN: 'x', AUTH_DISABLED: 'true' }).auth,
+    ).toEqual({
       mode: 'static',
       token: 'x',
     });
+  });
+
+  it('requires caller-token settings when Graph sees only the gateway', () => {
+    const appOnly = [
+      { GRAPH_ACCESS_TOKEN: 'x' },
+      { GRAPH_TENANT_ID: 't', GRAPH_CLIENT_ID: 'c', GRAPH_CLIENT_SECRET: 's' },
+    ];
+    for (const env of appOnly) {
+      expect(configError(env)).toMatch(
+        /^AUTH_ISSUER: expected caller-token settings .* or AUTH_DISABLED=true/,
+      );
+      expect(loadConfig({ ...env, ...CALLER_AUTH }).callerAuth).toMatchObject({
+        mode: 'verify',
+        tenantIds: ['tid-1'],
+      });
+    }
+    // The embedded simulator and pass-through need none.
+    expect(loadConfig({}).callerAuth).toEqual({ mode: 'disabled' });
+    expect(loadConfig({ GRAPH_AUTH: 'passthrough' }).callerAuth).toEqual({
+      mode: 'disabled',
+    });
+  });
+
+  it('reads the on-behalf-of mode, which needs verified callers', () => {
+    const obo = {
+      GRAPH_AUTH: 'on-behalf-of',
+      GRAPH_TENANT_ID: 't',
+      GRAPH_CLIENT_ID: 'c',
+      GRAPH_CLIENT_SECRET: 's',
+    };
+    const config = loadConfig({ ...obo, ...CALLER_AUTH });
+    expect(config.auth).toEqual({
+      mode: 'on-behalf-of',
+      tenantId: 't',
+      clientId: 'c',
+      clientSecret: 's',
+    });
+    expect(config.graphBaseUrl).toBe(GRAPH_BETA_URL);
+    expect(configError({ ...obo, AUTH_DISABLED: 'true' })).toBe(
+      'AUTH_DISABLED: expected caller-token settings with GRAPH_AUTH=on-behalf-of, whose exchange needs a verified caller token, but got AUTH_DISABLED=true.',
+    );
+    expect(configError({ GRAPH_AUTH: 'on-behalf-of', ...CALLER_AUTH })).toBe(
+      'GRAPH_TENANT_ID: expected GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET with GRAPH_AUTH=on-behalf-of, but got nothing.',
+    );
+  });
+
+  it('reads the transport limits and origins', () => {
+    const config = loadConfig({
+      MAX_BODY_BYTES: '2048',
+      ALLOWED_ORIGINS: 'https://portal.example.com, http://localhost:3000',
+      MAX_SUBSCRIPTIONS_PER_SOCKET: '5',
+      WS_CONNECTION_INIT_TIMEOUT_MS: '100',
+    });
+    expect(config).toMatchObject({
+      maxBodyBytes: 2048,
+      allowedOrigins: ['https://portal.example.com', 'http://localhost:3000'],
+      maxSubscriptionsPerSocket: 5,
+      connectionInitTimeoutMs: 100,
+    });
+  });
+
+  it('turns introspection and suggestions off in production', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).limits).toMatchObject({
+      introspection: false,
+      suggestions: false,
+    });
+    expect(
+      loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' })
+        .limits.introspection,
+    ).toBe(true);
   });
 
   it('keeps pass-through on the embedded simulator unless a URL is set', () => {
@@ -117,7 +204,7 @@ describe('Server: configuration', () => {
     ],
     [
       { GRAPH_AUTH: 'oauth' },
-      'GRAPH_AUTH: expected "passthrough" or nothing, but got "oauth".',
+      'GRAPH_AUTH: expected "passthrough", "on-behalf-of" or nothing, but got "oauth".',
     ],
     [
       { GRAPH_TENANT_ID: 't', GRAPH_CLIENT_ID: 'c' },
@@ -141,6 +228,14 @@ describe('Server: configuration', () => {
       'GRAPH_BASE_URL: expected credentials with it (GRAPH_ACCESS_TOKEN, the GRAPH_CLIENT_* settings or GRAPH_AUTH=passthrough), but got a URL and no credentials.',
     ],
     [
+      { ALLOWED_ORIGINS: 'https://portal.example.com/app' },
+      'ALLOWED_ORIGINS: expected comma-separated origins such as https://portal.example.com,http://localhost:3000 (scheme, host and port; no path), but got "https://portal.example.com/app".',
+    ],
+    [
+      { MAX_BODY_BYTES: '0' },
+      'MAX_BODY_BYTES: expected a whole number from 1 to 1073741824, but got "0".',
+    ],
+    [
       { GRAPH_AUTHORITY_HOST: 'https://login.example' },
       'GRAPH_AUTHORITY_HOST: expected it only together with the GRAPH_CLIENT_* credentials, but got "https://login.example".',
     ],
@@ -150,6 +245,7 @@ describe('Server: configuration', () => {
         GRAPH_CLIENT_ID: 'c',
         GRAPH_CLIENT_SECRET: 's',
         GRAPH_AUTHORITY_HOST: 'http://login.example',
+        AUTH_DISABLED: 'true',
       },
       'GRAPH_AUTHORITY_HOST: expected an https origin such as https://login.microsoftonline.com, but got "http://login.example".',
     ],
