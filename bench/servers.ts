@@ -43,6 +43,8 @@ export function serverEnv(
     POLL_INTERVAL_MS: String(pollIntervalMs),
     // Request logging would be a cost the floor does not pay.
     LOG_LEVEL: 'warn',
+    // Callers are not authenticated: the floor checks no token either.
+    AUTH_DISABLED: 'true',
     NODE_ENV: 'production',
   };
 }
