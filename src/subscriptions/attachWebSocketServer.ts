@@ -333,6 +333,17 @@ export function attachWebSocketServer(
     wsServer,
     options.keepAliveMs ?? 12_000,
   );
+  // A socket error is the client's doing (a frame over `maxPayload`, a bad
+  // frame): `ws` has already closed the socket with the right code (1009,
+  // 1002). graphql-ws would also write it to `console.error`, which lets
+  // any client fill the process's stderr; it goes to the logger instead.
+  // This listener runs after graphql-ws's, which it replaces.
+  wsServer.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (err) => {
+      logger.debug({ err }, 'WebSocket closed for a protocol error');
+    });
+  });
 
   return {
     async close() {
