@@ -86,7 +86,7 @@ describe('Server: configuration', () => {
   });
 
   it('requires caller-token settings when Graph sees only the gateway', () => {
-    const appOnly = [
+    const appOnly: Record<string, string>[] = [
       { GRAPH_ACCESS_TOKEN: 'x' },
       { GRAPH_TENANT_ID: 't', GRAPH_CLIENT_ID: 'c', GRAPH_CLIENT_SECRET: 's' },
     ];
