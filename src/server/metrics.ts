@@ -26,6 +26,7 @@ export type {
   RetryReason,
   SavingReason,
   ServerMetrics,
+  SharedModeMetrics,
   UpstreamMetrics,
 } from './metricsSink.js';
 export { noopMetrics } from './metricsSink.js';
@@ -149,6 +150,16 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
+  const redisConnected = new Gauge({
+    name: `${PREFIX}redis_connected`,
+    help: '1 while Redis is reachable for shared polling (REDIS_URL), else 0.',
+    registers,
+  });
+  const fallbacks = new Counter({
+    name: `${PREFIX}shared_mode_fallbacks_total`,
+    help: 'Times Redis was lost and polling fell back to this instance.',
+    registers,
+  });
 
   const knownNames = new Set<string>();
   // Private: bounds the operation label to GraphQL names and to
@@ -194,6 +205,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     },
     pollFinished(outcome, seconds) {
       pollSeconds.observe({ outcome }, seconds);
+    },
+    redisConnected(connected) {
+      redisConnected.set(connected ? 1 : 0);
+    },
+    sharedModeFallback() {
+      fallbacks.inc();
     },
     wsConnectionOpened() {
       wsConnections.inc();

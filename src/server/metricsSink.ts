@@ -64,6 +64,20 @@ export interface PollerMetrics {
   pollFinished(outcome: 'success' | 'error', seconds: number): void;
 }
 
+/**
+ * What the Redis coordination of several gateway instances reports
+ * (`src/subscriptions/RedisCoordinator.ts`).
+ */
+export interface SharedModeMetrics {
+  /** Redis became reachable (true) or unreachable (false). */
+  redisConnected(connected: boolean): void;
+  /**
+   * The instance lost Redis and polls on its own until it returns; counted
+   * once per outage.
+   */
+  sharedModeFallback(): void;
+}
+
 /** What the HTTP and WebSocket wiring reports. */
 export interface ServerMetrics {
   /** A GraphQL operation over HTTP ended (see {@link OperationOutcome}). */
@@ -84,7 +98,7 @@ export interface ServerMetrics {
 
 /** Everything the gateway records; what `createMetrics()` implements. */
 export interface MetricsSink
-  extends UpstreamMetrics, PollerMetrics, ServerMetrics {}
+  extends UpstreamMetrics, PollerMetrics, SharedModeMetrics, ServerMetrics {}
 
 /**
  * Records nothing: the default for modules built without metrics (tests,
@@ -99,6 +113,8 @@ export const noopMetrics: MetricsSink = Object.freeze({
   pollerStarted() {},
   pollerStopped() {},
   pollFinished() {},
+  redisConnected() {},
+  sharedModeFallback() {},
   operationFinished() {},
   wsConnectionOpened() {},
   wsConnectionClosed() {},
