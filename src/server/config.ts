@@ -74,6 +74,13 @@ export interface GatewayConfig {
   /** Milliseconds between polls of Graph for subscriptions. @default 5_000 // 5 seconds */
   pollIntervalMs: number;
   /**
+   * Redis (`REDIS_URL`, `redis://` or `rediss://`) through which several
+   * gateway instances share one poller per scope and one event stream.
+   * Ignored in pass-through mode, whose tokens never leave the instance.
+   * @default undefined // every instance polls and streams on its own
+   */
+  redisUrl: string | undefined;
+  /**
    * Milliseconds one attempt of a Graph call may take before it is
    * abandoned (and possibly retried).
    * @default 10_000 // 10 seconds
@@ -177,6 +184,26 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (['true', '1', 'yes'].includes(text)) return true;
   if (['false', '0', 'no'].includes(text)) return false;
   throw new ConfigError(name, 'true or false', quote(env[name] ?? ''));
+}
+
+function redisUrl(env: Env, name: string): string | undefined {
+  const text = present(env, name);
+  if (text === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+    // The value may carry a password: name its shape, not its text.
+    throw new ConfigError(
+      name,
+      'a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
+      url ? `a URL with protocol ${quote(url.protocol)}` : 'no valid URL',
+    );
+  }
+  return text;
 }
 
 function httpUrl(env: Env, name: string): string | undefined {
@@ -344,6 +371,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         ? undefined
         : integer(env, 'SIMULATOR_UPLOAD_MS', 0, 0, 3_600_000),
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 5_000, 10, 3_600_000),
+    redisUrl: redisUrl(env, 'REDIS_URL'),
     graphTimeoutMs: integer(env, 'GRAPH_TIMEOUT_MS', 10_000, 1, 600_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_048_576, 1, 1_073_741_824),
     callerAuth,
