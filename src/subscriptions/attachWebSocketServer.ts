@@ -132,6 +132,10 @@ export function attachWebSocketServer(
   const { schema, logger, createContext } = options;
   const metrics = options.metrics ?? noopMetrics;
   const documents = new Map<string, DocumentNode>();
+  // What the validator reported about a client's document: shown as it is,
+  // although a rewritten message (suggestions stripped) has an
+  // `originalError`, which would otherwise mark it as unexpected.
+  const documentErrors = new WeakSet<GraphQLError>();
   // The ids of each socket's running subscriptions, so that each one that
   // started is counted as ended exactly once.
   const streaming = new WeakMap<object, Set<string>>();
@@ -172,7 +176,10 @@ export function attachWebSocketServer(
     } catch (error) {
       return [toInternal(error)];
     }
-    if (result.errors) return result.errors;
+    if (result.errors) {
+      for (const error of result.errors) documentErrors.add(error);
+      return result.errors;
+    }
     if (documents.size >= DOCUMENT_CACHE_SIZE) {
       documents.delete(documents.keys().next().value as string);
     }
@@ -205,7 +212,9 @@ export function attachWebSocketServer(
       if (typeof error.extensions['code'] === 'string') return present(error);
       // Syntax and validation errors are raised by graphql-js itself about
       // the document the client sent: safe, and useful, to show.
-      if (!error.originalError) return present(error);
+      if (!error.originalError || documentErrors.has(error)) {
+        return present(error);
+      }
       logger.error(
         { err: error.originalError, operationId },
         'unexpected error in a WebSocket operation',
