@@ -22,6 +22,12 @@ import {
 import type { Logger } from '../logger.js';
 import type { PollerMetrics } from '../server/metricsSink.js';
 import type { ImageEvent } from './events.js';
+import type { ScopeCoordinator } from './ScopeCoordinator.js';
+import {
+  SharedScope,
+  type PollRole,
+  type SharedScopeHost,
+} from './SharedScope.js';
 import { SubscriberQueue } from './SubscriberQueue.js';
 import type { SubscriptionTarget } from './types.js';
 
@@ -41,6 +47,11 @@ export interface StatusPollerOptions {
   /** Source of jitter, 0 ≤ x < 1. */
   random: () => number;
   metrics: PollerMetrics;
+  /**
+   * Shares this scope's polling with other gateway instances; without it
+   * the poller polls on its own.
+   */
+  coordinator?: ScopeCoordinator | undefined;
 }
 
 /**
@@ -50,6 +61,8 @@ export interface StatusPollerOptions {
 type PollerState =
   | { phase: 'idle' }
   | { phase: 'scheduled'; timer: NodeJS.Timeout }
+  /** Subscribers are here, but another instance polls for them. */
+  | { phase: 'following' }
   | { phase: 'polling'; generation: number; sinkSeqAtStart: number }
   /** Waiting out a 429's `Retry-After`, or backing off after failures. */
   | {
@@ -102,7 +115,7 @@ const POLL_SELECT = DEVICE_IMAGE_PROPERTIES;
  * differences to subscribers. A failed poll changes nothing: the snapshot
  * stays, no subscriber ends, and polling resumes after a pause.
  */
-export class StatusPoller {
+export class StatusPoller implements SharedScopeHost {
   readonly scope: string;
   private state: PollerState = { phase: 'idle' };
   private snapshot: Snapshot | undefined;
@@ -122,6 +135,12 @@ export class StatusPoller {
   private generation = 0;
   private lastPollStartedAt = 0;
   private consecutiveFailures = 0;
+  /**
+   * Whether polls are published to other instances (`lead`), left to
+   * another instance (`follow`) or applied here alone (`local`).
+   */
+  private role: PollRole;
+  private readonly shared: SharedScope | undefined;
   private readonly options: StatusPollerOptions;
   private readonly logger: Logger;
 
@@ -129,6 +148,16 @@ export class StatusPoller {
     this.options = options;
     this.scope = options.scope;
     this.logger = options.logger;
+    this.shared = options.coordinator
+      ? new SharedScope({
+          scope: options.scope,
+          coordinator: options.coordinator,
+          host: this,
+          logger: options.logger,
+        })
+      : undefined;
+    // A shared scope polls only once it knows it leads.
+    this.role = this.shared ? 'follow' : 'local';
   }
 
   /** Whether nobody listens and no timer or request is pending. */
@@ -230,8 +259,49 @@ export class StatusPoller {
     }
   }
 
+  /**
+   * Replaces the snapshot with a leader's merged poll (another instance's
+   * or this one's, back from the shared stream) and announces the
+   * differences, as a poll of its own would.
+   */
+  applyShared(
+    images: GraphDeviceImage[],
+    polledAt: number,
+    onlyIfNewer: boolean,
+  ): void {
+    if (this.state.phase === 'closed' || this.state.phase === 'idle') return;
+    if (onlyIfNewer && this.snapshot && this.snapshot.takenAt > polledAt) {
+      return;
+    }
+    // The leader's poll may have started before a watcher here went live;
+    // counting it one generation back makes a missing image prove nothing
+    // until the next one (see settleMissing).
+    const generation = ++this.generation;
+    try {
+      this.applyPoll(images, generation - 1, this.sinkSeq, polledAt);
+    } catch (error) {
+      this.logger.error({ err: error }, 'applying a shared poll failed');
+    }
+  }
+
+  /** Polls and publishes, only listens, or polls alone (`SharedScope`). */
+  setRole(role: PollRole): void {
+    if (role !== this.role) this.logger.debug({ role }, 'polling role');
+    this.role = role;
+    const phase = this.state.phase;
+    if (role === 'follow') {
+      if (phase === 'scheduled' || phase === 'pausing') {
+        this.clearTimer();
+        this.state = { phase: 'following' };
+      }
+      // A poll in flight is published or dropped, then follows (afterPoll).
+      return;
+    }
+    if (phase === 'following') this.startPolling();
+  }
+
   /** Stops polling and completes every subscriber. */
-  close(): void {
+  close(): Promise<void> {
     this.clearTimer();
     if (this.state.phase !== 'idle' && this.state.phase !== 'closed') {
       this.options.metrics.pollerStopped();
@@ -239,6 +309,7 @@ export class StatusPoller {
     this.state = { phase: 'closed' };
     for (const watcher of [...this.watchers]) watcher.queue.end();
     this.snapshot = undefined;
+    return this.shared?.close() ?? Promise.resolve();
   }
 
   // Private: a queue that removes its watcher however it ends.
@@ -266,15 +337,26 @@ export class StatusPoller {
     );
     if (this.state.phase !== 'idle') return;
     this.options.metrics.pollerStarted();
-    if (this.hasUsableSnapshot() && this.snapshot) {
+    // A stale snapshot would announce old changes as news: the first poll
+    // (or the shared state) becomes the new baseline instead.
+    if (!this.hasUsableSnapshot()) this.snapshot = undefined;
+    if (this.shared) {
+      this.role = 'follow';
+      this.state = { phase: 'following' };
+      this.shared.start();
+      return;
+    }
+    this.startPolling();
+  }
+
+  // Private: polls now, or one interval after the snapshot's poll.
+  private startPolling(): void {
+    if (this.snapshot) {
       const due =
         this.snapshot.takenAt + this.options.pollIntervalMs - Date.now();
       this.logger.debug({ inMs: due }, 'polling resumes from a snapshot');
       this.schedule(due);
     } else {
-      // A stale snapshot would announce old changes as news: the first
-      // poll becomes the new baseline instead.
-      this.snapshot = undefined;
       this.logger.debug('polling starts');
       void this.poll();
     }
@@ -294,7 +376,8 @@ export class StatusPoller {
     );
     if (this.watchers.size > 0) return;
     // A poll in flight finishes and then stops, in `afterPoll`.
-    if (this.state.phase === 'scheduled' || this.state.phase === 'pausing') {
+    const phase = this.state.phase;
+    if (phase === 'scheduled' || phase === 'pausing' || phase === 'following') {
       this.stop();
     }
   }
@@ -305,6 +388,7 @@ export class StatusPoller {
     this.state = { phase: 'idle' };
     this.options.metrics.pollerStopped();
     this.overrides.clear();
+    void this.shared?.stop();
     this.logger.debug('polling stops: no subscribers');
     this.options.onIdle(this);
   }
@@ -337,8 +421,13 @@ export class StatusPoller {
       this.stop();
       return;
     }
+    if (this.role === 'follow') {
+      this.state = { phase: 'following' };
+      return;
+    }
     const generation = ++this.generation;
     const sinkSeqAtStart = this.sinkSeq;
+    const sharedSeqAtStart = this.shared?.seq ?? 0;
     const startedAt = Date.now();
     this.lastPollStartedAt = startedAt;
     this.state = { phase: 'polling', generation, sinkSeqAtStart };
@@ -359,12 +448,21 @@ export class StatusPoller {
     );
     if (this.state.phase !== 'polling') return;
     this.consecutiveFailures = 0;
-    try {
-      this.applyPoll(images, generation, sinkSeqAtStart, startedAt);
-    } catch (error) {
-      // A bug here must not become an unhandled rejection that ends the
-      // process; polling carries on from whatever was applied.
-      this.logger.error({ err: error }, 'applying a poll failed');
+    // A leader's poll comes back through the shared stream, to every
+    // instance alike; only when that fails is it applied here directly.
+    const outcome =
+      this.role === 'lead' && this.shared
+        ? await this.shared.publishPoll(images, sharedSeqAtStart, startedAt)
+        : 'failed';
+    if (this.state.phase !== 'polling') return;
+    if (outcome === 'failed') {
+      try {
+        this.applyPoll(images, generation, sinkSeqAtStart, startedAt);
+      } catch (error) {
+        // A bug here must not become an unhandled rejection that ends the
+        // process; polling carries on from whatever was applied.
+        this.logger.error({ err: error }, 'applying a poll failed');
+      }
     }
     this.afterPoll(() =>
       this.schedule(startedAt + this.options.pollIntervalMs - Date.now()),
@@ -408,6 +506,10 @@ export class StatusPoller {
     if (this.state.phase !== 'polling') return;
     if (this.watchers.size === 0) {
       this.stop();
+      return;
+    }
+    if (this.role === 'follow') {
+      this.state = { phase: 'following' };
       return;
     }
     next();

@@ -10,6 +10,7 @@ import type { GraphDeviceImage } from '../datasource/graphModel.js';
 import type { Logger } from '../logger.js';
 import { noopMetrics, type PollerMetrics } from '../server/metricsSink.js';
 import type { ImageEvent, ImageEventSink } from './events.js';
+import type { ScopeCoordinator } from './ScopeCoordinator.js';
 import { StatusPoller } from './StatusPoller.js';
 import type { SubscriptionSource, SubscriptionTarget } from './types.js';
 
@@ -37,6 +38,14 @@ export interface SubscriptionHubOptions {
   maxBackoffMs?: number | undefined;
   /** Where pollers report starts, stops and polls. @default no metrics */
   metrics?: PollerMetrics | undefined;
+  /**
+   * Shares polling and events with other gateway instances (e.g.
+   * `createRedisCoordinator`): one instance polls each scope for all, and
+   * mutations made on any instance reach subscribers on every one. Give it
+   * only when scopes stand for shared credentials, never per-caller tokens.
+   * @default undefined // this instance polls and streams alone
+   */
+  coordinator?: ScopeCoordinator | undefined;
 }
 
 /**
@@ -57,7 +66,7 @@ export function createSubscriptionHub(
 ): SubscriptionHub {
   const { pollIntervalMs, maxQueuedEvents, maxBackoffMs } =
     getValidOptions(options);
-  const logger = options.logger;
+  const { logger, coordinator } = options;
   const pollers = new Map<string, StatusPoller>();
   let closed = false;
 
@@ -66,7 +75,10 @@ export function createSubscriptionHub(
   // pass-through mode keep one per caller forever.
   const dropStaleIdlePollers = (): void => {
     for (const [scope, poller] of pollers) {
-      if (poller.isIdle && !poller.hasFreshSnapshot()) pollers.delete(scope);
+      if (poller.isIdle && !poller.hasFreshSnapshot()) {
+        pollers.delete(scope);
+        void poller.close();
+      }
     }
   };
 
@@ -86,10 +98,30 @@ export function createSubscriptionHub(
         onIdle: dropStaleIdlePollers,
         metrics: options.metrics ?? noopMetrics,
         random: Math.random,
+        coordinator,
       });
       pollers.set(target.scope, poller);
     }
     return poller;
+  };
+
+  // Private: what a mutation changed. Shared, it reaches every instance
+  // (this one included) through the coordinator's stream; when that fails,
+  // at least this instance's subscribers hear of it at once.
+  const mutated = (
+    scope: string,
+    id: string,
+    image: GraphDeviceImage | null,
+  ): void => {
+    const applyHere = () => pollers.get(scope)?.applyMutation(id, image);
+    if (!coordinator?.isConnected) {
+      applyHere();
+      return;
+    }
+    coordinator.publishChange(scope, id, image).catch((err: unknown) => {
+      logger.warn({ err, imageId: id }, 'could not share a mutation');
+      applyHere();
+    });
   };
 
   return {
@@ -103,18 +135,20 @@ export function createSubscriptionHub(
       return pollerFor(target).watchEvents(target);
     },
     imageCreated(scope: string, image: GraphDeviceImage): void {
-      pollers.get(scope)?.applyMutation(image.id, image);
+      mutated(scope, image.id, image);
     },
     imageChanged(scope: string, image: GraphDeviceImage): void {
-      pollers.get(scope)?.applyMutation(image.id, image);
+      mutated(scope, image.id, image);
     },
     imageDeleted(scope: string, id: string): void {
-      pollers.get(scope)?.applyMutation(id, null);
+      mutated(scope, id, null);
     },
     async close(): Promise<void> {
       closed = true;
-      for (const poller of pollers.values()) poller.close();
+      const closing = [...pollers.values()].map((poller) => poller.close());
       pollers.clear();
+      // Leases are given up before the coordinator disconnects.
+      await Promise.all(closing);
     },
   };
 }
