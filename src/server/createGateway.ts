@@ -3,6 +3,7 @@
  * Server, through apolloHandler.ts) and over WebSocket (graphql-ws, through
  * the subscriptions module) from the same executable schema, plus GraphiQL.
  */
+import { createHash } from 'node:crypto';
 import {
   createServer,
   type IncomingMessage,
@@ -27,11 +28,13 @@ import { createSchema } from '../resolvers/index.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import {
   attachWebSocketServer,
+  createRedisCoordinator,
   createSubscriptionHub,
+  type RedisCoordinator,
 } from '../subscriptions/index.js';
 import { createApolloHandler, sendJsonError } from './apolloHandler.js';
 import { authorizeOperation, createAuthorizationPlugin } from './auth/index.js';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig, GraphAuth } from './config.js';
 import { createContextFactory } from './createContextFactory.js';
 import { createErrorLoggingPlugin, createFormatError } from './formatError.js';
 import { createGraphiqlHandler } from './graphiql/index.js';
@@ -65,8 +68,8 @@ export interface Gateway {
   readonly simulator: Simulator | undefined;
   /**
    * Stops accepting connections, then closes WebSockets, the subscription
-   * hub, Apollo, the Graph connection pool and the embedded simulator, in
-   * that order. Idempotent.
+   * hub, its Redis connections, Apollo, the Graph connection pool and the
+   * embedded simulator, in that order. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -107,6 +110,7 @@ interface Started {
   simulator?: Simulator;
   client?: GraphClient;
   hub?: ReturnType<typeof createSubscriptionHub>;
+  coordinator?: RedisCoordinator;
   apollo?: ApolloServer<GatewayContext>;
   httpServer?: Server;
   sockets?: { close(): Promise<void> };
@@ -132,6 +136,7 @@ async function shutdown(started: Started, logger: Logger): Promise<void> {
   await step('WebSockets', () => started.sockets?.close());
   await step('the HTTP server', () => listening);
   await step('the subscription hub', () => started.hub?.close());
+  await step('the Redis connections', () => started.coordinator?.close());
   await step('Apollo Server', () => started.apollo?.stop());
   await step('the Graph pool', () => started.client?.close());
   await step('the embedded simulator', () => started.simulator?.close());
@@ -170,7 +175,10 @@ export async function createGateway(
     });
     started.client = client;
 
+    const coordinator = createCoordinator(config, graphBaseUrl, logger);
+    started.coordinator = coordinator;
     const hub = createSubscriptionHub({
+      coordinator,
       pollIntervalMs: config.pollIntervalMs,
       logger: logger.child({ component: 'subscriptions' }),
     });
@@ -306,4 +314,47 @@ export async function createGateway(
     await shutdown(started, logger);
     throw error;
   }
+}
+
+/**
+ * Shares polling through Redis when `REDIS_URL` is set, except in
+ * pass-through mode: there each scope stands for one caller's token, which
+ * must never leave the instance.
+ */
+function createCoordinator(
+  config: GatewayConfig,
+  graphBaseUrl: string,
+  logger: Logger,
+): RedisCoordinator | undefined {
+  if (config.redisUrl === undefined) return undefined;
+  if (config.auth.mode === 'passthrough') {
+    logger.warn(
+      "REDIS_URL is ignored with GRAPH_AUTH=passthrough: callers' tokens " +
+        'never leave the instance, so each one polls for its own callers',
+    );
+    return undefined;
+  }
+  return createRedisCoordinator({
+    url: config.redisUrl,
+    namespace: sharedNamespace(graphBaseUrl, config.auth),
+    pollIntervalMs: config.pollIntervalMs,
+    logger: logger.child({ component: 'redis' }),
+  });
+}
+
+/**
+ * What instances must agree on to share a scope: the same Graph and the
+ * same credentials. Hashed, so no secret reaches Redis.
+ */
+function sharedNamespace(graphBaseUrl: string, auth: GraphAuth): string {
+  const identity: unknown[] = [graphBaseUrl, auth.mode];
+  if (auth.mode === 'static') {
+    identity.push(createHash('sha256').update(auth.token).digest('hex'));
+  } else if (
+    auth.mode === 'client-credentials' ||
+    auth.mode === 'on-behalf-of'
+  ) {
+    identity.push(auth.tenantId, auth.clientId, auth.authorityHost ?? '');
+  }
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }
