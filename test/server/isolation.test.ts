@@ -107,23 +107,27 @@ describe('Server: tenant isolation under concurrency', () => {
     const rounds = Array.from({ length: 12 }, (_, i) =>
       i % 2 === 0 ? ('a' as const) : ('b' as const),
     );
-    const answers = await Promise.all(
-      rounds.flatMap((caller) => [
-        graphqlRequest<{
-          deviceImages: { nodes: { id: string; displayName: string }[] };
-        }>(stack.url, LIST, {}, bearer(caller)).then((r) => ({
-          caller,
-          kind: 'list' as const,
-          r,
-        })),
-        graphqlRequest<Record<string, { id: string } | null>>(
-          stack.url,
-          byId,
-          {},
-          bearer(caller),
-        ).then((r) => ({ caller, kind: 'byId' as const, r })),
-      ]),
-    );
+    // A token Graph refuses is sent meanwhile: it gets nobody's images.
+    const [answers, refused] = await Promise.all([
+      Promise.all(
+        rounds.flatMap((caller) => [
+          graphqlRequest<{
+            deviceImages: { nodes: { id: string; displayName: string }[] };
+          }>(stack.url, LIST, {}, bearer(caller)).then((r) => ({
+            caller,
+            kind: 'list' as const,
+            r,
+          })),
+          graphqlRequest<Record<string, { id: string } | null>>(
+            stack.url,
+            byId,
+            {},
+            bearer(caller),
+          ).then((r) => ({ caller, kind: 'byId' as const, r })),
+        ]),
+      ),
+      graphqlRequest(stack.url, byId, {}, { authorization: 'Bearer token-c' }),
+    ]);
     for (const { caller, kind, r } of answers) {
       const other: Caller = caller === 'a' ? 'b' : 'a';
       expect(r.errors).toBeUndefined();
@@ -142,6 +146,8 @@ describe('Server: tenant isolation under concurrency', () => {
         );
       }
     }
+    expect(refused.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+    expect(JSON.stringify(refused.data ?? null)).not.toMatch(/"id"/);
     // Every by-id read travelled in a $batch, under the caller's own token.
     const items = stack.simulator.requests.filter(
       (request) => request.route === 'getDeviceImage' && request.batchItem,
