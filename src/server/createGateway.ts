@@ -248,7 +248,10 @@ export async function createGateway(
       ? createGraphiqlHandler({
           enabled: true,
           graphqlPath: GRAPHQL_PATH,
-          passthroughAuth: config.auth.mode === 'passthrough',
+          // Callers who must present a token get a field to paste it in.
+          passthroughAuth:
+            config.auth.mode === 'passthrough' ||
+            config.callerAuth.mode === 'verify',
           logger: logger.child({ component: 'graphiql' }),
         })
       : undefined;
