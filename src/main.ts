@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       wsUrl: gateway.wsUrl,
       graph: gateway.graphBaseUrl,
       auth: config.auth.mode,
+      callerAuth: config.callerAuth.mode,
       graphiql: config.graphiql,
     },
     gateway.simulator
