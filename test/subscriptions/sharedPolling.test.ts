@@ -102,6 +102,7 @@ describe('Subscriptions: several instances sharing Redis', () => {
   beforeAll(async () => {
     redis = await startRedis();
     inspector = new Redis(redis.url);
+    inspector.on('error', () => {}); // down on purpose; it reconnects
     simulator = await startSimulator({ port: 0, uploadMs: 4 * POLL_MS });
     for (let i = 0; i < 3; i++) {
       gateways.push(
