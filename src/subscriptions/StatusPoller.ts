@@ -473,6 +473,23 @@ export class StatusPoller implements SharedScopeHost {
   // only decides how long to wait.
   private afterFailedPoll(error: unknown): void {
     if (this.state.phase !== 'polling') return;
+    // Graph refused the scope's credentials, which every subscriber of the
+    // scope shares: waiting cannot help, and in pass-through mode polling
+    // on would serve a caller Graph never admitted. All end with the error;
+    // the last one out stops the poller.
+    if (
+      isGatewayError(error) &&
+      (error.code === ErrorCode.UNAUTHENTICATED ||
+        error.code === ErrorCode.FORBIDDEN)
+    ) {
+      this.logger.debug(
+        { err: error, subscribers: this.watchers.size },
+        'poll refused by Graph; ending the scope’s subscriptions',
+      );
+      for (const watcher of [...this.watchers]) watcher.queue.fail(error);
+      this.afterPoll(() => this.schedule(this.untilNextInterval()));
+      return;
+    }
     this.consecutiveFailures += 1;
     const retryAfter =
       error instanceof ThrottledError ? error.retryAfter : undefined;

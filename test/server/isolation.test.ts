@@ -219,4 +219,28 @@ describe('Server: tenant isolation under concurrency', () => {
     expect(seen.a.every((id) => !created.b.includes(id))).toBe(true);
     expect(seen.b.every((id) => !created.a.includes(id))).toBe(true);
   });
+
+  it('ends a subscription whose token Graph refuses with UNAUTHENTICATED, and stops polling for it', async () => {
+    const client = createClient({
+      url: stack.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: 'Bearer token-c' },
+    });
+    clients.push(client);
+    const refused = readStream(
+      client.iterate({ query: 'subscription { deviceImageEvents { id } }' }),
+    );
+    const item = await refused.next();
+    expect(item.type).toBe('error');
+    expect((item as { error: unknown }).error).toMatchObject([
+      { extensions: { code: 'UNAUTHENTICATED' } },
+    ]);
+    const refusedPolls = () =>
+      stack.simulator.requests.filter((request) => request.tenant === undefined)
+        .length;
+    const before = refusedPolls();
+    await sleep(300);
+    expect(refusedPolls()).toBe(before);
+  });
 });
