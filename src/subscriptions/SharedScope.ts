@@ -182,7 +182,14 @@ export class SharedScope {
       this.follow(coordinator.leaseTtlMs / 4);
       return;
     }
-    if (epoch !== this.epoch || this.state.phase !== 'following') return;
+    if (epoch !== this.epoch || this.state.phase !== 'following') {
+      // Taken just as this instance stopped: give it back rather than let
+      // the scope go unpolled until it runs out.
+      if (answer.held && this.state.phase === 'idle') {
+        coordinator.releaseLease(scope).catch(() => undefined);
+      }
+      return;
+    }
     if (!answer.held) {
       this.follow(answer.retryInMs);
       return;
@@ -272,15 +279,21 @@ export class SharedScope {
     }
   }
 
+  // Private: unsubscribes before anything is awaited, so that a join
+  // started right after is ordered after it on the connection.
   private async leave(): Promise<void> {
     const { coordinator, scope, logger } = this.options;
     this.lastSeq = 0;
     if (!coordinator.isConnected) return;
-    try {
-      await coordinator.releaseLease(scope);
-      await coordinator.unsubscribe(scope);
-    } catch (err) {
-      logger.debug({ err }, 'leaving shared polling failed');
+    const unsubscribed = coordinator.unsubscribe(scope);
+    const results = await Promise.allSettled([
+      unsubscribed,
+      coordinator.releaseLease(scope),
+    ]);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        logger.debug({ err: result.reason }, 'leaving shared polling failed');
+      }
     }
   }
 
