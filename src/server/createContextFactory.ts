@@ -57,14 +57,6 @@ export interface ContextFactory {
   ): Promise<GatewayContext>;
 }
 
-const BEARER = /^Bearer +([^\s]+)\s*$/i;
-
-/** The bearer token in an `Authorization` value, if it holds one. */
-export function bearerToken(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  return BEARER.exec(value)?.[1];
-}
-
 /** The scope of an on-behalf-of caller: one person of one tenant. */
 export function userScope(caller: Caller): string {
   return `user:${caller.tenantId ?? ''}/${caller.subject}`;
