@@ -193,7 +193,7 @@ export function attachWebSocketServer(
   // here it would only leak to the client.
   const present = (error: GraphQLError): GraphQLFormattedError => {
     const { http: _http, ...extensions } = error.extensions;
-    const formatted = error.toJSON();
+    const { extensions: _all, ...formatted } = error.toJSON();
     return {
       ...formatted,
       message:
