@@ -24,6 +24,8 @@ export interface BenchEnvironment {
   pinning: string;
   /** Where gateway CPU profiles went (`BENCH_PROFILE`); figures then pay for profiling. */
   profileDir: string | undefined;
+  /** Extra Node options the gateway ran with (`BENCH_GATEWAY_NODE_ARGS`). */
+  gatewayNodeArgs: string | undefined;
 }
 
 const PACKAGES = [
@@ -88,5 +90,6 @@ export function describeEnvironment(pinning: string): BenchEnvironment {
     loadGenerator: describeLoadGenerator(),
     pinning,
     profileDir: process.env.BENCH_PROFILE || undefined,
+    gatewayNodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS || undefined,
   };
 }

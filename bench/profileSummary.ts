@@ -2,8 +2,10 @@
  * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`) as Markdown: where
  * the non-idle time went by package, the functions with the most self time,
  * and the inclusive time of named phases. `node dist-bench/profileSummary.js
- * FILE [ROOT...]` where each ROOT is a function name to report inclusively
- * (default: the GraphQL request phases).
+ * FILE [--windows=RESULTS.json] [ROOT...]` where each ROOT is a function
+ * name to report inclusively (default: the GraphQL request phases); with a
+ * bench results file only the samples within its subscription delivery
+ * windows count.
  */
 import { readFileSync } from 'node:fs';
 
@@ -67,11 +69,19 @@ function shortUrl(url: string): string {
 export function summariseProfile(
   profile: CpuProfile,
   roots: readonly string[] = DEFAULT_ROOTS,
+  windows: readonly [number, number][] = [],
 ): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
+  // Sample times are microseconds on the monotonic clock.
+  let at = profile.startTime;
+  const inWindow = (us: number): boolean =>
+    windows.length === 0 ||
+    windows.some(([from, to]) => us >= from * 1_000 && us <= to * 1_000);
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i]!;
+    at += profile.timeDeltas[i] ?? 0;
+    if (!inWindow(at)) continue;
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
   const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
@@ -163,12 +173,25 @@ export function summariseProfile(
   return lines.join('\n');
 }
 
-const [file, ...roots] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const windowsArg = args.find((arg) => arg.startsWith('--windows='));
+const [file, ...roots] = args.filter((arg) => arg !== windowsArg);
 if (file === undefined) {
-  process.stderr.write('Usage: profileSummary.js FILE.cpuprofile [ROOT...]\n');
+  process.stderr.write(
+    'Usage: profileSummary.js FILE.cpuprofile [--windows=RESULTS.json] [ROOT...]\n',
+  );
   process.exit(2);
 }
+// With a bench results file, only the subscription delivery windows count.
+const windows =
+  windowsArg === undefined
+    ? []
+    : ((
+        JSON.parse(readFileSync(windowsArg.slice(10), 'utf8')) as {
+          subscriptions?: { rounds: { window: [number, number] }[] };
+        }
+      ).subscriptions?.rounds.map((round) => round.window) ?? []);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 process.stdout.write(
-  summariseProfile(profile, roots.length > 0 ? roots : undefined),
+  summariseProfile(profile, roots.length > 0 ? roots : undefined, windows),
 );

@@ -129,6 +129,9 @@ export function renderMarkdown(results: BenchResults): string {
         .join(', ') +
       `. Load generator: ${env.loadGenerator}. Pinning: ${env.pinning}.`,
     '',
+    ...(env.gatewayNodeArgs === undefined
+      ? []
+      : [`The gateway ran with \`${env.gatewayNodeArgs}\`.`, '']),
     ...(env.profileDir === undefined
       ? []
       : [

@@ -29,6 +29,12 @@ export interface DeliveryRound {
   gatewayCpuMs: number;
   /** The clients' CPU over the same time: high means they lag. */
   clientCpuMs: number;
+  /**
+   * From the change to the last arrival, on the monotonic clock (ms), which
+   * is also the clock of V8's CPU profiles: `profileSummary.js --windows`
+   * keeps only these samples.
+   */
+  window: [number, number];
 }
 
 /** Part 3's figures. */
@@ -153,6 +159,7 @@ export async function measureSubscriptions(options: {
         fromPoll: spread(fromPoll),
         gatewayCpuMs,
         clientCpuMs,
+        window: [changedAt, Math.max(changedAt, ...arrivals.times)],
       };
       rounds.push(summary);
       log(
