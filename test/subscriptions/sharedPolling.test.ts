@@ -223,6 +223,66 @@ describe('Subscriptions: several instances sharing Redis', () => {
       errorCode: null,
     });
   });
+  it('starts a subscriber on a fourth instance from the shared state', async () => {
+    const fourth = await createGateway(
+      testGatewayConfig(simulator.baseUrl, {
+        pollIntervalMs: POLL_MS,
+        redisUrl: redis.url,
+      }),
+    );
+    const client = createClient({
+      url: fourth.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    const [leaseKey] = await inspector.keys('cloudpc:*:lease');
+    const [imagesKey] = await inspector.keys('cloudpc:*:images');
+    const leader = await inspector.get(leaseKey!);
+    // Hold the leader's polls back, then plant a state only Redis knows.
+    simulator.injectFault({
+      route: 'listDeviceImages',
+      status: 429,
+      retryAfterSeconds: 1,
+    });
+    await waitFor(
+      () => simulator.requests.some((request) => request.status === 429),
+      'the throttled poll',
+    );
+    const stored = JSON.parse(
+      (await inspector.hget(imagesKey!, SEED_IMAGE_IDS.readyGallery))!,
+    ) as Record<string, unknown>;
+    await inspector.hset(
+      imagesKey!,
+      SEED_IMAGE_IDS.readyGallery,
+      JSON.stringify({ ...stored, status: 'failed' }),
+    );
+    simulator.resetRequests();
+    const status = readStream(
+      client.iterate({
+        query: STATUS,
+        variables: { id: SEED_IMAGE_IDS.readyGallery },
+      }),
+    );
+    try {
+      expect(await status.next()).toMatchObject({
+        value: { data: { deviceImageStatusChanged: { status: 'FAILED' } } },
+      });
+      // Served from Redis: no lookup of its own, and the leader stays.
+      expect(simulator.requestCount()).toBe(0);
+      expect(await inspector.get(leaseKey!)).toBe(leader);
+      // The leader's next poll sets it right, here only.
+      expect(await status.next()).toMatchObject({
+        value: { data: { deviceImageStatusChanged: { status: 'READY' } } },
+      });
+      for (const feed of feeds) {
+        expect(eventsFor(feed, SEED_IMAGE_IDS.readyGallery)).toEqual([]);
+      }
+    } finally {
+      await status.stop();
+      await client.dispose();
+      await fourth.close();
+    }
+  });
 });
 
 describe('Subscriptions: Redis with pass-through tokens', () => {
