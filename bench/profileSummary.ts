@@ -174,23 +174,36 @@ export function summariseProfile(
 }
 
 const args = process.argv.slice(2);
-const windowsArg = args.find((arg) => arg.startsWith('--windows='));
+const windowsArg = args.find((arg) => /^--(windows|idle)=/.test(arg));
 const [file, ...roots] = args.filter((arg) => arg !== windowsArg);
 if (file === undefined) {
   process.stderr.write(
-    'Usage: profileSummary.js FILE.cpuprofile [--windows=RESULTS.json] [ROOT...]\n',
+    'Usage: profileSummary.js FILE.cpuprofile ' +
+      '[--windows=RESULTS.json | --idle=RESULTS.json] [ROOT...]\n',
   );
   process.exit(2);
 }
-// With a bench results file, only the subscription delivery windows count.
-const windows =
-  windowsArg === undefined
-    ? []
-    : ((
-        JSON.parse(readFileSync(windowsArg.slice(10), 'utf8')) as {
-          subscriptions?: { rounds: { window: [number, number] }[] };
-        }
-      ).subscriptions?.rounds.map((round) => round.window) ?? []);
+
+/**
+ * With a bench results file, only the subscription delivery windows
+ * (`--windows=`) or the idle span (`--idle=`) count.
+ */
+function windowsOf(arg: string | undefined): [number, number][] {
+  if (arg === undefined) return [];
+  const [flag, path] = arg.split('=', 2) as [string, string];
+  const results = JSON.parse(readFileSync(path, 'utf8')) as {
+    subscriptions?: {
+      rounds: { window: [number, number] }[];
+      idleWindow: [number, number];
+    };
+  };
+  const subs = results.subscriptions;
+  if (subs === undefined) return [];
+  return flag === '--idle'
+    ? [subs.idleWindow]
+    : subs.rounds.map((round) => round.window);
+}
+const windows = windowsOf(windowsArg);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 process.stdout.write(
   summariseProfile(profile, roots.length > 0 ? roots : undefined, windows),

@@ -51,6 +51,8 @@ export interface SubscriptionResult {
   /** Gateway CPU with every subscriber idle, share of one core. */
   idleCore: number;
   idleSeconds: number;
+  /** The idle measurement's span on the monotonic clock (ms). */
+  idleWindow: [number, number];
   rounds: DeliveryRound[];
   /** Over every delivery of every round. */
   fromChange: { p50: number; p99: number; last: number };
@@ -115,7 +117,8 @@ export async function measureSubscriptions(options: {
     const cpuBefore = gateway.cpuSeconds();
     const idleStart = monotonicMs();
     await sleep(sizes.idleSec * 1_000);
-    const idleSeconds = (monotonicMs() - idleStart) / 1_000;
+    const idleEnd = monotonicMs();
+    const idleSeconds = (idleEnd - idleStart) / 1_000;
     const idleCore = (gateway.cpuSeconds() - cpuBefore) / idleSeconds;
 
     const rounds: DeliveryRound[] = [];
@@ -186,6 +189,7 @@ export async function measureSubscriptions(options: {
       rssPerSubscriberKB: (rssAfter - rssBefore) / 1024 / connected.subscribers,
       idleCore,
       idleSeconds,
+      idleWindow: [idleStart, idleEnd],
       rounds,
       fromChange: spread(allFromChange),
       fromPoll: spread(allFromPoll),
