@@ -255,3 +255,28 @@ describe('Server: configuration', () => {
     expect(text).not.toContain('\n');
   });
 });
+
+describe('Server: configuration of shared polling', () => {
+  it('reads REDIS_URL and leaves it unset by default', () => {
+    expect(loadConfig({ ...CALLER_AUTH }).redisUrl).toBeUndefined();
+    expect(
+      loadConfig({ ...CALLER_AUTH, REDIS_URL: 'rediss://cache:6380/2' })
+        .redisUrl,
+    ).toBe('rediss://cache:6380/2');
+  });
+
+  it('refuses a REDIS_URL of another protocol without echoing it', () => {
+    const text = configError({
+      ...CALLER_AUTH,
+      REDIS_URL: 'http://user:secret@cache:6379',
+    });
+    expect(text).toBe(
+      'REDIS_URL: expected a redis:// or rediss:// URL such as ' +
+        'redis://127.0.0.1:6379, but got a URL with protocol "http:".',
+    );
+    expect(text).not.toContain('secret');
+    expect(configError({ ...CALLER_AUTH, REDIS_URL: 'cache:6379' })).toMatch(
+      /^REDIS_URL: expected .*, but got /,
+    );
+  });
+});
