@@ -47,11 +47,19 @@ export async function startRedis(): Promise<TestRedis> {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    let spawnError: Error | undefined;
+    started.once('error', (error) => (spawnError = error));
     started.stdout?.on('data', (chunk: Buffer) => (output += chunk));
     started.stderr?.on('data', (chunk: Buffer) => (output += chunk));
     child = started;
     const deadline = Date.now() + 10_000;
     while (!(await answersPing(port))) {
+      if (spawnError) {
+        throw new Error(
+          `Cannot run redis-server (${spawnError.message}); install ` +
+            "Debian's redis-server package, as .ci/run does",
+        );
+      }
       if (started.exitCode !== null || Date.now() > deadline) {
         started.kill('SIGKILL');
         throw new Error(`redis-server did not start on ${port}: ${output}`);
