@@ -5,6 +5,7 @@
  * whose one-line message names the setting, what was expected and what
  * arrived.
  */
+import { prettyByDefault } from '../logger.js';
 import { parseAuthConfig, type AuthConfig } from './auth/authConfig.js';
 import { parseLimitsConfig, type LimitsConfig } from './limits/limitsConfig.js';
 
@@ -122,6 +123,19 @@ export interface GatewayConfig {
   graphiql: boolean;
   /** `NODE_ENV`; `development` shows stacks of masked errors. @default 'development' */
   nodeEnv: string;
+  /** Serves Prometheus metrics on `/metrics` (`METRICS`). @default true */
+  metricsEnabled: boolean;
+  /**
+   * Bearer token `/metrics` requires (`METRICS_TOKEN`).
+   * @default undefined // no authentication
+   */
+  metricsToken: string | undefined;
+  /**
+   * Milliseconds a SIGTERM's drain may take before the process exits 1
+   * (`SHUTDOWN_DEADLINE_MS`).
+   * @default 10_000 // 10 seconds
+   */
+  shutdownDeadlineMs: number;
 }
 
 export const LOG_LEVELS = [
@@ -392,9 +406,23 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       600_000,
     ),
     logLevel: logLevel as LogLevel,
-    logPretty: boolean(env, 'LOG_PRETTY', false),
+    // Unset, a terminal outside production gets readable lines.
+    logPretty: boolean(
+      env,
+      'LOG_PRETTY',
+      prettyByDefault(env, process.stdout.isTTY === true),
+    ),
     graphiql: boolean(env, 'GRAPHIQL', nodeEnv !== 'production'),
     nodeEnv,
+    metricsEnabled: boolean(env, 'METRICS', true),
+    metricsToken: present(env, 'METRICS_TOKEN'),
+    shutdownDeadlineMs: integer(
+      env,
+      'SHUTDOWN_DEADLINE_MS',
+      10_000,
+      1,
+      600_000,
+    ),
   };
 }
 

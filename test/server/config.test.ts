@@ -44,6 +44,22 @@ describe('Server: configuration', () => {
       logPretty: false,
       graphiql: true,
       nodeEnv: 'development',
+      metricsEnabled: true,
+      metricsToken: undefined,
+      shutdownDeadlineMs: 10_000,
+    });
+  });
+
+  it('reads the metrics and shutdown settings', () => {
+    const config = loadConfig({
+      METRICS: 'false',
+      METRICS_TOKEN: 'scrape-me',
+      SHUTDOWN_DEADLINE_MS: '25000',
+    });
+    expect(config).toMatchObject({
+      metricsEnabled: false,
+      metricsToken: 'scrape-me',
+      shutdownDeadlineMs: 25_000,
     });
   });
 
@@ -198,6 +214,11 @@ describe('Server: configuration', () => {
       'LOG_PRETTY: expected true or false, but got "maybe".',
     ],
     [{ GRAPHIQL: 'on?' }, 'GRAPHIQL: expected true or false, but got "on?".'],
+    [{ METRICS: 'off?' }, 'METRICS: expected true or false, but got "off?".'],
+    [
+      { SHUTDOWN_DEADLINE_MS: '0' },
+      'SHUTDOWN_DEADLINE_MS: expected a whole number from 1 to 600000, but got "0".',
+    ],
     [
       { GRAPH_BASE_URL: 'graph.microsoft.com', GRAPH_ACCESS_TOKEN: 't' },
       'GRAPH_BASE_URL: expected an http(s) URL such as https://graph.microsoft.com/beta, but got "graph.microsoft.com".',
