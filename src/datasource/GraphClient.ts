@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 
 import { createSilentLogger, type Logger } from '../logger.js';
+import { noopMetrics, type UpstreamMetrics } from '../server/metricsSink.js';
 import {
   GraphTransportError,
   MAX_BATCH_SIZE,
@@ -69,6 +70,8 @@ export interface GraphClientOptions {
    * @default a silent logger
    */
   logger?: Logger | undefined;
+  /** Where requests, retries and throttling are counted. @default none */
+  metrics?: UpstreamMetrics | undefined;
 }
 
 type ResolvedOptions = Required<Omit<GraphClientOptions, 'baseUrl'>>;
@@ -82,6 +85,7 @@ function resolveOptions(options: GraphClientOptions): ResolvedOptions {
     retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
     connections: options.connections ?? 32,
     logger: options.logger ?? createSilentLogger(),
+    metrics: options.metrics ?? noopMetrics,
   };
   for (const name of [
     'timeoutMs',
@@ -206,6 +210,7 @@ export class GraphClient {
           Date.now() - started,
         );
         if (!decision.retry) throw error;
+        this.#options.metrics.retry(routeOf(request), 'network_error');
         ambiguous = true;
         await this.#pause(
           request,
@@ -230,7 +235,18 @@ export class GraphClient {
         attempt,
         Date.now() - started,
       );
+      const route = routeOf(request);
+      if (response.status === 429) {
+        this.#options.metrics.throttled(
+          route,
+          decision.retry ? decision.delayMs / 1000 : 0,
+        );
+      }
       if (!decision.retry) return response;
+      this.#options.metrics.retry(
+        route,
+        response.status === 429 ? 'throttled' : 'server_error',
+      );
       if (response.status >= 500) ambiguous = true;
       await this.#pause(
         request,
@@ -259,6 +275,8 @@ export class GraphClient {
     token: string,
   ): Promise<GraphBatchResponse> {
     assertBatch(requests);
+    this.#options.metrics.batchDispatched(requests.length);
+    this.#options.metrics.upstreamSaved('batching', requests.length - 1);
     const readOnly = requests.every((item) => item.method === 'GET');
     const mode: RetryMode = readOnly ? 'idempotent' : 'throttleOnly';
     const started = Date.now();
@@ -310,7 +328,19 @@ export class GraphClient {
         round,
         Date.now() - started,
       );
+      const throttledItems = answers.filter((item) => item.status === 429);
+      for (let i = 0; i < throttledItems.length; i++) {
+        this.#options.metrics.throttled(
+          'batch',
+          // One wait serves every item of the round: count it once.
+          decision.retry && i === 0 ? decision.delayMs / 1000 : 0,
+        );
+      }
       if (!decision.retry) return { outer, items };
+      this.#options.metrics.retry(
+        'batch',
+        throttledItems.length > 0 ? 'throttled' : 'server_error',
+      );
       this.#stats.retries++;
       this.#logger.warn(
         {
@@ -376,6 +406,8 @@ export class GraphClient {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs);
     this.#stats.requests++;
+    const sentAt = performance.now();
+    const route = routeOf(request);
     let status: number;
     let responseHeaders: Record<string, string>;
     let text: string;
@@ -391,6 +423,11 @@ export class GraphClient {
       responseHeaders = flattenHeaders(answer.headers);
       text = await answer.body.text();
     } catch (error) {
+      this.#options.metrics.upstreamRequest(
+        route,
+        'network_error',
+        (performance.now() - sentAt) / 1000,
+      );
       throw new GraphTransportError(
         {
           method: request.method,
@@ -405,6 +442,11 @@ export class GraphClient {
     } finally {
       clearTimeout(timer);
     }
+    this.#options.metrics.upstreamRequest(
+      route,
+      status,
+      (performance.now() - sentAt) / 1000,
+    );
     const ok = status >= 200 && status < 300;
     const response: GraphResponse<T> = {
       status,
@@ -533,4 +575,20 @@ function parseBody<T>(
 function isClosed(error: GraphTransportError): boolean {
   const code = errorCode(error.cause);
   return code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED';
+}
+
+// Private: the operation a request stands for, as a bounded metrics label.
+function routeOf(request: GraphRequest): string {
+  const path = request.path.split('?', 1)[0]!;
+  if (path === '/$batch') return 'batch';
+  if (/\/getSourceImages(\(\))?$/.test(path)) return 'sourceImages';
+  if (path.endsWith('/retryUpload')) return 'retryUpload';
+  if (path.endsWith('/reupload')) return 'reupload';
+  if (path.endsWith('/deviceImages')) {
+    return request.method === 'POST' ? 'create' : 'list';
+  }
+  if (/\/deviceImages\/[^/]+$/.test(path)) {
+    return request.method === 'DELETE' ? 'delete' : 'get';
+  }
+  return 'other';
 }
