@@ -28,6 +28,11 @@ import {
   type Caller,
 } from './auth/index.js';
 import type { GraphAuth } from './config.js';
+import {
+  REQUEST_ID_HEADER,
+  createOperationLogger,
+  requestIdFrom,
+} from './operationMetricsPlugin.js';
 
 /** The scope of every caller when the gateway uses its own identity. */
 export const APP_SCOPE = 'app';
@@ -45,6 +50,8 @@ export interface ContextFactoryOptions {
 }
 
 export interface ContextFactory {
+  /** The gateway's own token source; undefined in pass-through mode. */
+  readonly appToken: TokenProvider | undefined;
   /** For an HTTP request. */
   fromHttp(
     req: IncomingMessage,
@@ -121,6 +128,7 @@ export function createContextFactory(
   const build = (
     caller: Caller,
     where: string,
+    requestId: string,
     operationName?: string | undefined,
   ): GatewayContext => {
     let getToken: TokenProvider;
@@ -139,11 +147,10 @@ export function createContextFactory(
         scope = tokenScope(token);
       }
     }
-    const requestLogger = logger.child(
-      operationName === undefined
-        ? { requestId: randomUUID() }
-        : { requestId: randomUUID(), operationName },
-    );
+    const requestLogger = createOperationLogger(logger, {
+      requestId,
+      operationName,
+    });
     return {
       dataSource: new DeviceImagesDataSource({
         client,
@@ -159,9 +166,15 @@ export function createContextFactory(
   };
 
   return {
+    appToken,
     async fromHttp(req, operationName) {
       const caller = await callerOf(req.headers.authorization);
-      return build(caller, 'an Authorization header', operationName);
+      return build(
+        caller,
+        'an Authorization header',
+        requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+        operationName,
+      );
     },
     async fromWebSocket(connectionParams, req) {
       const fromParams =
@@ -170,7 +183,11 @@ export function createContextFactory(
       const header =
         typeof fromParams === 'string' ? fromParams : req.headers.authorization;
       const caller = await callerOf(header);
-      return build(caller, 'connectionParams.authorization or a header');
+      return build(
+        caller,
+        'connectionParams.authorization or a header',
+        randomUUID(),
+      );
     },
   };
 }
