@@ -38,12 +38,21 @@ import type { GatewayConfig, GraphAuth } from './config.js';
 import { createContextFactory } from './createContextFactory.js';
 import { createErrorLoggingPlugin, createFormatError } from './formatError.js';
 import { createGraphiqlHandler } from './graphiql/index.js';
+import { createGraphReadinessCheck } from './graphReadiness.js';
+import { createHealthHandler } from './health.js';
 import {
   createLimitRules,
   createOperationValidator,
   restoreGatewayErrorCode,
   stripSuggestion,
 } from './limits/index.js';
+import {
+  createMetrics,
+  createMetricsHandler,
+  noopMetrics,
+  type GatewayMetrics,
+} from './metrics.js';
+import { createOperationMetricsPlugin } from './operationMetricsPlugin.js';
 import { createOriginPolicy } from './originPolicy.js';
 
 /** The path of the GraphQL endpoint, for HTTP and WebSocket alike. */
@@ -66,6 +75,8 @@ export interface Gateway {
   readonly graphBaseUrl: string;
   /** The embedded simulator, when the configuration asked for one. */
   readonly simulator: Simulator | undefined;
+  /** The gateway's metrics; undefined when `METRICS=false`. */
+  readonly metrics: GatewayMetrics | undefined;
   /**
    * Stops accepting connections, then closes WebSockets, the subscription
    * hub, its Redis connections, Apollo, the Graph connection pool and the
@@ -151,6 +162,9 @@ export async function createGateway(
   options: CreateGatewayOptions = {},
 ): Promise<Gateway> {
   const logger = options.logger ?? createSilentLogger();
+  const metrics = config.metricsEnabled ? createMetrics() : undefined;
+  const sink = metrics ?? noopMetrics;
+  let closing: Promise<void> | undefined;
   const started: Started = {};
   try {
     let graphBaseUrl = config.graphBaseUrl;
@@ -172,6 +186,7 @@ export async function createGateway(
       baseUrl: graphBaseUrl,
       timeoutMs: config.graphTimeoutMs,
       logger: logger.child({ component: 'graph' }),
+      metrics: sink,
     });
     started.client = client;
 
@@ -181,6 +196,7 @@ export async function createGateway(
       coordinator,
       pollIntervalMs: config.pollIntervalMs,
       logger: logger.child({ component: 'subscriptions' }),
+      metrics: sink,
     });
     started.hub = hub;
 
@@ -228,6 +244,7 @@ export async function createGateway(
         ApolloServerPluginUsageReportingDisabled(),
         ApolloServerPluginSchemaReportingDisabled(),
         ApolloServerPluginInlineTraceDisabled(),
+        createOperationMetricsPlugin<GatewayContext>({ metrics: sink }),
       ],
     });
     await apollo.start();
@@ -256,8 +273,22 @@ export async function createGateway(
         })
       : undefined;
 
+    const health = createHealthHandler({
+      checkReady: createGraphReadinessCheck({
+        client,
+        getToken: contexts.appToken,
+      }),
+      isShuttingDown: () => closing !== undefined,
+      logger: logger.child({ component: 'health' }),
+    });
+    const metricsHandler = metrics
+      ? createMetricsHandler(metrics, { token: config.metricsToken, logger })
+      : undefined;
+
     const origins = createOriginPolicy(config.allowedOrigins);
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
+      // Probes and scrapers carry no caller token and no Origin.
+      if (health(req, res) || metricsHandler?.(req, res)) return;
       if (origins.handle(req, res)) return;
       if (graphiql?.(req, res)) return;
       const url = req.url ?? '/';
@@ -300,17 +331,18 @@ export async function createGateway(
       maxOperationsPerSocket: config.maxSubscriptionsPerSocket,
       connectionInitTimeoutMs: config.connectionInitTimeoutMs,
       suggestions: limits.suggestions,
+      metrics: sink,
     });
 
     const { port } = httpServer.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    let closing: Promise<void> | undefined;
     return {
       url: `http://${host}:${port}${GRAPHQL_PATH}`,
       wsUrl: `ws://${host}:${port}${GRAPHQL_PATH}`,
       httpServer,
       graphBaseUrl,
       simulator: started.simulator,
+      metrics,
       close: () => (closing ??= shutdown(started, logger)),
     };
   } catch (error) {
