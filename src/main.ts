@@ -4,6 +4,7 @@
  */
 import { createLogger } from './logger.js';
 import { ConfigError, createGateway, loadConfig } from './server/index.js';
+import { installShutdownHandlers } from './server/shutdown.js';
 
 async function main(): Promise<void> {
   let config;
@@ -37,21 +38,10 @@ async function main(): Promise<void> {
       : `gateway listening at ${gateway.url}`,
   );
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    gateway.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  installShutdownHandlers(gateway, {
+    logger,
+    deadlineMs: config.shutdownDeadlineMs,
+  });
 }
 
 main().catch((error: unknown) => {
