@@ -43,8 +43,8 @@ const FULL: BenchScale = {
   name: 'full',
   http: {
     warmupSec: 3,
-    durationSec: 8,
-    rounds: 3,
+    durationSec: 6,
+    rounds: 5,
     connections: 50,
     serialSec: 3,
   },
