@@ -120,6 +120,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     buckets: [1, 2, 5, 10, 20, 50, 100],
     registers,
   });
+  // Only GraphClient.batch reports savings today: `coalescing` stays at 0
+  // until the poller reports the polls its subscribers share.
   const saved = new Counter({
     name: `${PREFIX}graph_requests_saved_total`,
     help:
