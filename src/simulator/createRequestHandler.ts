@@ -72,6 +72,7 @@ export function createRequestHandler(context: SimulatorContext) {
       handleAdmin(context, req, res, path);
       return;
     }
+    const receivedAt = Date.now();
     const requestId = crypto.randomUUID();
     const clientRequestId = req.headers['client-request-id'] as
       string | undefined;
@@ -87,6 +88,7 @@ export function createRequestHandler(context: SimulatorContext) {
         status: outcome.kind === 'answer' ? outcome.response.status : 0,
         batchItem: false,
         headers: recordableHeaders(req.headers),
+        receivedAt,
       });
       const send = (): void => {
         if (outcome.kind === 'reset') req.socket.destroy();

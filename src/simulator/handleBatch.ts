@@ -100,6 +100,7 @@ async function runItem(
       items.find((i) => i.id.toLowerCase() === d.toLowerCase()) as BatchItem,
   );
   const depOutcomes = await Promise.all(deps.map(run));
+  const receivedAt = Date.now();
   const { path, search } = itemTarget(item.url);
   const match = matchRoute(item.method, path);
   const ids = {
@@ -144,6 +145,7 @@ async function runItem(
     status,
     batchItem: true,
     headers: recordableHeaders(item.headers),
+    receivedAt,
   });
   return { ...outcome, status };
 }

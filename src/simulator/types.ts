@@ -82,6 +82,11 @@ export interface RecordedRequest {
   batchItem: boolean;
   /** Header names lowercased; `authorization` redacted. */
   headers: Record<string, string>;
+  /**
+   * When the simulator began answering it, in epoch milliseconds: on
+   * arrival for an HTTP request, when its turn came for a batch item.
+   */
+  receivedAt: number;
 }
 
 /** Options of {@link startSimulator}; defaults resolve in `options.ts`. */

@@ -103,6 +103,7 @@ describe('Simulator contract: Graph conventions', () => {
 describe('Simulator contract: request record', () => {
   it('SIM-44 MUST count requests per route and log them with authorization redacted', async () => {
     sim.resetRequests();
+    const before = Date.now();
     await call(sim, 'GET', `${IMAGES}/${SEED_IMAGE_IDS.ready}?$select=id`, {
       token: 'token-a',
       headers: { 'X-Custom': 'yes' },
@@ -124,7 +125,12 @@ describe('Simulator contract: request record', () => {
         authorization: '[redacted]',
         'x-custom': 'yes',
       }),
+      receivedAt: expect.any(Number),
     });
+    expect(sim.requests[0]!.receivedAt).toBeGreaterThanOrEqual(before);
+    expect(sim.requests[1]!.receivedAt).toBeGreaterThanOrEqual(
+      sim.requests[0]!.receivedAt,
+    );
     expect(sim.requests[2]).toMatchObject({ status: 401, tenant: undefined });
     sim.resetRequests();
     expect(sim.requestCount()).toBe(0);
