@@ -48,8 +48,11 @@ export interface RedisCoordinatorOptions {
   pollIntervalMs: number;
   /**
    * How long a lease lasts without renewal; the leader renews it three
-   * times per lease. A dead leader is replaced within this time.
-   * @default 2 * pollIntervalMs
+   * times per lease, and followers ask again the moment it would run out.
+   * A dead leader's lease outlives it by at most this time, so with the
+   * default its successor polls within two intervals of its death (the
+   * remaining half interval absorbs Redis round trips and late timers).
+   * @default 1.5 * pollIntervalMs
    */
   leaseTtlMs?: number | undefined;
   /** Connection changes go to warn and info, message faults to error. */
@@ -191,7 +194,7 @@ export function createRedisCoordinator(
   const metrics = options.metrics ?? noopMetrics;
   const leaseTtlMs = Math.max(
     20,
-    Math.round(options.leaseTtlMs ?? 2 * pollIntervalMs),
+    Math.round(options.leaseTtlMs ?? 1.5 * pollIntervalMs),
   );
   // The state must outlive a leader's death until its successor polls, or
   // the transitions made meanwhile would become a silent new baseline.

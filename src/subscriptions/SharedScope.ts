@@ -54,7 +54,8 @@ export interface SharedScopeOptions {
 /**
  * Joins while the scope has subscribers here and leaves with the last.
  * The leader renews its lease three times per lease; followers ask again
- * when it would run out, so a dead leader is replaced within one lease.
+ * when it would run out, so a dead leader is replaced within one lease
+ * (one and a half intervals by default: `RedisCoordinatorOptions`).
  */
 export class SharedScope {
   private state: ShareState = { phase: 'idle' };

@@ -67,6 +67,27 @@ describe('Subscriptions: Redis coordinator', () => {
     expect(await inspector.pttl(key!)).toBeGreaterThan(0);
   });
 
+  it('lets a lease live one and a half intervals by default', async () => {
+    const defaults = createRedisCoordinator({
+      url: redis.url,
+      namespace: 'default lease',
+      pollIntervalMs: POLL_MS,
+      logger: createSilentLogger(),
+    });
+    try {
+      await waitFor(() => defaults.isConnected, 'the connection');
+      expect(defaults.leaseTtlMs).toBe(1.5 * POLL_MS);
+      expect(await defaults.acquireLease('app')).toEqual({ held: true });
+      const keys = await inspector.keys('cloudpc:*:lease');
+      const ttls = await Promise.all(keys.map((key) => inspector.pttl(key)));
+      // The other lease is the 5-second one of the test above.
+      expect(Math.min(...ttls)).toBeGreaterThan(0);
+      expect(Math.min(...ttls)).toBeLessThanOrEqual(1.5 * POLL_MS);
+    } finally {
+      await defaults.close();
+    }
+  });
+
   it('publishes a poll only from the lease holder, in seq order', async () => {
     heard.length = 0;
     expect(
