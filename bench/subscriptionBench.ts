@@ -134,13 +134,19 @@ export async function measureSubscriptions(options: {
       const gatewayCpu = gateway.cpuSeconds();
       const clientCpu = cpuSeconds(clients.pid!);
       const changedAt = monotonicMs();
+      const changedEpochMs = Date.now();
       simulator.updateImage(
         imageId,
         failed
           ? { status: 'failed', errorCode: 'internalServerError' }
           : { status: 'ready', errorCode: null },
       );
-      const polledAt = await nextPoll(simulator, polls, changedAt);
+      const polledAt = await nextPoll(
+        simulator,
+        polls,
+        changedAt,
+        changedEpochMs,
+      );
       const timer = setTimeout(
         () => send(clients, { type: 'flush' }),
         10_000 + sizes.pollIntervalMs,
@@ -209,18 +215,31 @@ function spread(values: number[]): DeliveryRound['fromPoll'] {
 }
 
 /**
- * When the first list request after `changedAt` was answered: the gateway
- * polls the list, so that poll is the first to see the change. Checked
- * every millisecond.
+ * When the poll that saw the change was answered: the first list request
+ * the simulator received at or after the change (`changedEpochMs`, by its
+ * `receivedAt`), since the simulator answers a GET as it arrives. A poll
+ * already in flight at the change is passed over. Checked every
+ * millisecond.
  */
 async function nextPoll(
   simulator: Simulator,
   before: number,
   changedAt: number,
+  changedEpochMs: number,
 ): Promise<number> {
+  let seen = before;
   for (;;) {
-    if (simulator.requestCount('listDeviceImages') > before) {
-      return monotonicMs();
+    const count = simulator.requestCount('listDeviceImages');
+    if (count > seen) {
+      const now = monotonicMs();
+      const requests = simulator.requests;
+      for (let i = requests.length - 1; i >= 0; i--) {
+        const request = requests[i]!;
+        if (request.route !== 'listDeviceImages') continue;
+        if (request.receivedAt >= changedEpochMs) return now;
+        break;
+      }
+      seen = count;
     }
     if (monotonicMs() - changedAt > 30_000) {
       throw new Error('The gateway did not poll within 30 s of a change');
