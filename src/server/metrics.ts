@@ -120,13 +120,13 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     buckets: [1, 2, 5, 10, 20, 50, 100],
     registers,
   });
-  // Only GraphClient.batch reports savings today: `coalescing` stays at 0
-  // until the poller reports the polls its subscribers share.
+  // `batching` comes from GraphClient.batch, `coalescing` from the poller:
+  // the lists a shared poll spared its other subscriptions (OPERATIONS.md).
   const saved = new Counter({
     name: `${PREFIX}graph_requests_saved_total`,
     help:
-      'Graph requests avoided by $batch (batching) or by sharing an ' +
-      'in-flight request (coalescing).',
+      'Graph requests avoided by $batch (batching) or by subscriptions ' +
+      'sharing one poll (coalescing).',
     labelNames: ['reason'] as const,
     registers,
   });

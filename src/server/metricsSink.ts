@@ -54,8 +54,11 @@ export interface UpstreamMetrics {
   upstreamSaved(reason: SavingReason, count: number): void;
 }
 
-/** What the subscription poller reports. */
-export interface PollerMetrics {
+/**
+ * What the subscription poller reports. Its `upstreamSaved('coalescing')`
+ * counts the polls its subscriptions share: see `StatusPoller`.
+ */
+export interface PollerMetrics extends Pick<UpstreamMetrics, 'upstreamSaved'> {
   /** A poller began polling a scope. */
   pollerStarted(): void;
   /** A poller stopped (last subscriber gone, or shutdown). */

@@ -22,11 +22,13 @@ export interface SharedScopeHost {
    * Replaces the snapshot with a leader's merged poll and announces the
    * differences. With `onlyIfNewer`, a state older than the local
    * snapshot is ignored (a store that outlived an outage may be stale).
+   * `fromOtherInstance`: another instance polled, this one did not have to.
    */
   applyShared(
     images: GraphDeviceImage[],
     polledAt: number,
     onlyIfNewer: boolean,
+    fromOtherInstance?: boolean,
   ): void;
   /** Applies one mutation made on any instance. */
   applyMutation(id: string, image: GraphDeviceImage | null): void;
@@ -270,7 +272,12 @@ export class SharedScope {
         }
         this.lastSeq = message.seq;
         if (message.type === 'full') {
-          host.applyShared(message.images, message.polledAt, false);
+          host.applyShared(
+            message.images,
+            message.polledAt,
+            false,
+            message.origin !== this.options.coordinator.instanceId,
+          );
         } else {
           host.applyMutation(message.id, message.image);
         }

@@ -268,10 +268,15 @@ export class StatusPoller implements SharedScopeHost {
     images: GraphDeviceImage[],
     polledAt: number,
     onlyIfNewer: boolean,
+    fromOtherInstance = false,
   ): void {
     if (this.state.phase === 'closed' || this.state.phase === 'idle') return;
     if (onlyIfNewer && this.snapshot && this.snapshot.takenAt > polledAt) {
       return;
+    }
+    // Every subscription here would otherwise have polled on its own.
+    if (fromOtherInstance) {
+      this.options.metrics.upstreamSaved('coalescing', this.watchers.size);
     }
     // The leader's poll may have started before a watcher here went live;
     // counting it one generation back makes a missing image prove nothing
@@ -455,6 +460,11 @@ export class StatusPoller implements SharedScopeHost {
         ? await this.shared.publishPoll(images, sharedSeqAtStart, startedAt)
         : 'failed';
     if (this.state.phase !== 'polling') return;
+    if (outcome !== 'not-leader') {
+      // One poll served every subscription of the scope here; alone, each
+      // would have polled. Other instances count their own (applyShared).
+      this.options.metrics.upstreamSaved('coalescing', this.watchers.size - 1);
+    }
     if (outcome === 'failed') {
       try {
         this.applyPoll(images, generation, sinkSeqAtStart, startedAt);

@@ -133,6 +133,34 @@ describe('Subscriptions: shared polling over WebSocket', () => {
     stack.simulator.updateImage(changed, { status: 'ready', errorCode: null });
   });
 
+  it('counts each poll as the lists its other subscribers saved', async () => {
+    const saved = async () => {
+      const metric = await stack.gateway
+        .metrics!.registry.getSingleMetric(
+          'cloudpc_graph_requests_saved_total',
+        )!
+        .get();
+      return (
+        metric.values.find((v) => v.labels['reason'] === 'coalescing')?.value ??
+        0
+      );
+    };
+    const client = connect();
+    for (const reader of [0, 1, 2].map((i) => watch(client, ids[i]!))) {
+      await reader.next();
+    }
+    const savedBefore = await saved();
+    const listsBefore = lists();
+    await waitFor(() => lists() >= listsBefore + 4, 'four polls');
+    const savedDuring = (await saved()) - savedBefore;
+    const polls = lists() - listsBefore;
+    // Three subscriptions share each poll: two lists saved. A poll Graph
+    // answered but the gateway has not counted yet may sit on either side.
+    expect(savedDuring % 2).toBe(0);
+    expect(savedDuring / 2).toBeGreaterThanOrEqual(polls - 1);
+    expect(savedDuring / 2).toBeLessThanOrEqual(polls + 1);
+  });
+
   it('stops polling once the last subscriber unsubscribes', async () => {
     const client = connect();
     const first = watch(client, ids[0] as string);

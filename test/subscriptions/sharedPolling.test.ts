@@ -166,6 +166,38 @@ describe('Subscriptions: several instances sharing Redis', () => {
     expect(await inspector.keys('cloudpc:*:lease')).toHaveLength(1);
   });
 
+  it('counts the lists every other subscription saved, on every instance', async () => {
+    const saved = () =>
+      Promise.all(
+        gateways.map(async (gateway) => {
+          const metric = await gateway
+            .metrics!.registry.getSingleMetric(
+              'cloudpc_graph_requests_saved_total',
+            )!
+            .get();
+          return (
+            metric.values.find((v) => v.labels['reason'] === 'coalescing')
+              ?.value ?? 0
+          );
+        }),
+      );
+    const before = await saved();
+    simulator.resetRequests();
+    await waitFor(
+      () => simulator.requestCount('listDeviceImages') >= 4,
+      'four polls',
+    );
+    const after = await saved();
+    const polls = simulator.requestCount('listDeviceImages');
+    const deltas = after.map((value, i) => value - before[i]!);
+    // Six subscriptions on three instances share each poll: five saved.
+    // A poll not yet applied everywhere may sit on either side.
+    const total = deltas.reduce((sum, delta) => sum + delta, 0);
+    expect(total).toBeGreaterThanOrEqual(5 * (polls - 1));
+    expect(total).toBeLessThanOrEqual(5 * (polls + 1));
+    for (const delta of deltas) expect(delta).toBeGreaterThan(0);
+  });
+
   it('delivers a create made on one instance to every feed exactly once', async () => {
     const id = await create(gateways[1]!, 'Shared create');
     for (const feed of feeds) {
