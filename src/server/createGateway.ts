@@ -35,6 +35,7 @@ import {
 import { createApolloHandler, sendJsonError } from './apolloHandler.js';
 import { authorizeOperation, createAuthorizationPlugin } from './auth/index.js';
 import type { GatewayConfig, GraphAuth } from './config.js';
+import { createCompiledGateway } from './createCompiledGateway.js';
 import { createContextFactory } from './createContextFactory.js';
 import { createErrorLoggingPlugin, createFormatError } from './formatError.js';
 import { createGraphiqlHandler } from './graphiql/index.js';
@@ -206,7 +207,8 @@ export async function createGateway(
       development: config.nodeEnv === 'development',
     });
     const apollo = new ApolloServer<GatewayContext>({
-      schema,
+      // The schema, executed by graphql-jit (createCompiledGateway.ts).
+      gateway: createCompiledGateway(schema),
       logger,
       validationRules: createLimitRules(limits),
       parseOptions: { maxTokens: limits.maxTokens },
