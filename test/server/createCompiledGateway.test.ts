@@ -77,7 +77,10 @@ const operations: [string, string, Record<string, unknown>?][] = [
     'query($first: Int) { items(first: $first) { id } }',
     { first: 'two' },
   ],
-  ['mutations in order', 'mutation { a: push(label: "a") b: push(label: "bb") }'],
+  [
+    'mutations in order',
+    'mutation { a: push(label: "a") b: push(label: "bb") }',
+  ],
 ];
 
 interface Answer {
