@@ -11,7 +11,6 @@ import {
   GraphQLError,
   getOperationAST,
   parse,
-  subscribe,
   validate,
   type DocumentNode,
   type ExecutionArgs,
@@ -27,6 +26,7 @@ import { ErrorCode, GatewayError, isGatewayError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import type { OperationKind } from '../server/auth/index.js';
+import { createCompiledExecution } from '../server/compiledExecution.js';
 import type {
   OperationCheck,
   OperationRequest,
@@ -161,6 +161,10 @@ export function attachWebSocketServer(
     metrics.wsConnectionOpened();
     socket.once('close', () => metrics.wsConnectionClosed());
   });
+
+  // Each event is executed once per subscriber; compiled, that costs a
+  // fraction of graphql-js's interpretation (BENCHMARKS.md).
+  const compiled = createCompiledExecution();
 
   // Parsing and validating once per query text matters when thousands of
   // clients send the same subscription.
@@ -306,8 +310,9 @@ export function attachWebSocketServer(
         };
         return args;
       },
+      execute: (args) => compiled.execute(args),
       subscribe: async (args) => {
-        const result = await subscribe(args);
+        const result = await compiled.subscribe(args);
         if (Symbol.asyncIterator in result || !result.errors) return result;
         // A stream that could not start (a malformed id, say) is an `error`
         // message under the protocol, not a `next` carrying errors.

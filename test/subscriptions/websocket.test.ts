@@ -214,6 +214,33 @@ describe('Subscriptions: GraphQL over WebSocket', () => {
     expect(item).toEqual({ type: 'done' });
   });
 
+  it('streams a subscription whose id is written in the document', async () => {
+    const image = await create();
+    const status = subscribe(
+      connect(),
+      `subscription { deviceImageStatusChanged(id: "${image.id}") {
+        imageId: id state: status } }`,
+    );
+    expect(dataOf(await status.next())).toEqual({
+      deviceImageStatusChanged: { imageId: image.id, state: 'PENDING' },
+    });
+    expect(dataOf(await status.next())).toEqual({
+      deviceImageStatusChanged: { imageId: image.id, state: 'READY' },
+    });
+  });
+
+  it('answers a query over the socket', async () => {
+    const reader = subscribe(
+      connect(),
+      'query One($id: ID!) { deviceImage(id: $id) { id status } }',
+      { id: SEED_IMAGE_IDS.ready },
+    );
+    expect(dataOf(await reader.next())).toEqual({
+      deviceImage: { id: SEED_IMAGE_IDS.ready, status: 'READY' },
+    });
+    expect(await reader.next()).toEqual({ type: 'done' });
+  });
+
   it('ends with NOT_FOUND for an unknown id', async () => {
     const status = subscribe(connect(), STATUS, {
       id: '00000000-0000-4000-8000-000000000000',
