@@ -132,6 +132,61 @@ export function prettyByDefault(
   return isTTY && env.NODE_ENV !== 'production';
 }
 
+// Private: the methods that write a line, one per pino level.
+const LINE_METHODS = new Set([
+  'trace',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'fatal',
+]);
+
+function noop(): void {}
+
+/**
+ * A child of `parent` bound to `bindings` that is built only when it first
+ * writes a line (or is asked about itself). pino serialises a child's
+ * bindings when it is made, a few microseconds that every GraphQL
+ * operation and every subscription would pay for a logger most of them
+ * never use above the level set. `child()` of a child not yet built
+ * merges bindings instead of building it, so a subscription's logger
+ * costs nothing until it logs.
+ */
+export function createLazyChild(
+  parent: Logger,
+  bindings: Record<string, unknown>,
+): Logger {
+  let built: Logger | undefined;
+  const build = () => (built ??= parent.child(bindings));
+  return new Proxy(parent, {
+    get(_target, property) {
+      if (built === undefined && typeof property === 'string') {
+        if (LINE_METHODS.has(property) && !parent.isLevelEnabled(property)) {
+          return noop;
+        }
+        if (property === 'child') {
+          return (more: Record<string, unknown>, options?: unknown) =>
+            options === undefined
+              ? createLazyChild(parent, { ...bindings, ...more })
+              : build().child(more, options as never);
+        }
+        if (property === 'isLevelEnabled' || property === 'level') {
+          return property === 'level'
+            ? parent.level
+            : parent.isLevelEnabled.bind(parent);
+        }
+      }
+      const logger = build();
+      const value: unknown = Reflect.get(logger, property, logger);
+      return typeof value === 'function' ? value.bind(logger) : value;
+    },
+    set(_target, property, value) {
+      return Reflect.set(build(), property, value);
+    },
+  });
+}
+
 /** A logger that writes nothing, for library use without a logger. */
 export function createSilentLogger(): Logger {
   return pino({ level: 'silent' });

@@ -2,16 +2,43 @@ import { PassThrough } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
-import { createLogger, prettyByDefault, scrubSecrets } from '../src/logger.js';
+import {
+  createLazyChild,
+  createLogger,
+  prettyByDefault,
+  scrubSecrets,
+  type Logger,
+} from '../src/logger.js';
 
 const CANARY = 'canary-7f3e9a';
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
 
-function capture() {
+function capture(level?: string) {
   const stream = new PassThrough();
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return { logger: createLogger({ destination: stream }), read: () => text };
+  return {
+    logger: createLogger({ destination: stream, level }),
+    read: () => text,
+  };
+}
+
+/** Counts the children `logger` builds. */
+function countChildren(logger: Logger): { built: () => number } {
+  let built = 0;
+  const child = logger.child.bind(logger);
+  logger.child = ((...args: Parameters<Logger['child']>) => {
+    built += 1;
+    return child(...args);
+  }) as Logger['child'];
+  return { built: () => built };
+}
+
+function linesOf(text: string): Record<string, unknown>[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('Logger: redaction', () => {
@@ -67,5 +94,51 @@ describe('Logger: helpers', () => {
     expect(prettyByDefault({ NODE_ENV: 'production' }, true)).toBe(false);
     expect(prettyByDefault({ LOG_PRETTY: 'true' }, false)).toBe(true);
     expect(prettyByDefault({ LOG_PRETTY: 'false' }, true)).toBe(false);
+  });
+});
+
+describe('Logger: lazy children', () => {
+  it('builds no child for lines below the level', () => {
+    const { logger, read } = capture('info');
+    const children = countChildren(logger);
+    const lazy = createLazyChild(logger, { requestId: 'r1' });
+    lazy.debug({ detail: 1 }, 'not written');
+    expect(lazy.isLevelEnabled('debug')).toBe(false);
+    expect(lazy.level).toBe('info');
+    expect(children.built()).toBe(0);
+    expect(read()).toBe('');
+  });
+
+  it('writes its bindings once it logs, building the child once', () => {
+    const { logger, read } = capture('info');
+    const children = countChildren(logger);
+    const lazy = createLazyChild(logger, { requestId: 'r1' });
+    lazy.info('first');
+    lazy.warn({ n: 2 }, 'second');
+    expect(children.built()).toBe(1);
+    expect(linesOf(read())).toMatchObject([
+      { requestId: 'r1', msg: 'first', level: 30 },
+      { requestId: 'r1', n: 2, msg: 'second', level: 40 },
+    ]);
+  });
+
+  it('merges the bindings of its own children without building them', () => {
+    const { logger, read } = capture('info');
+    const children = countChildren(logger);
+    const lazy = createLazyChild(logger, { requestId: 'r1' });
+    const grandchild = lazy.child({ operationId: 'o1' });
+    grandchild.debug('not written');
+    expect(children.built()).toBe(0);
+    grandchild.error('written');
+    expect(children.built()).toBe(1);
+    expect(linesOf(read())).toMatchObject([
+      { requestId: 'r1', operationId: 'o1', msg: 'written' },
+    ]);
+  });
+
+  it('redacts what it binds, as any child does', () => {
+    const { logger, read } = capture('info');
+    createLazyChild(logger, { authorization: `Bearer ${CANARY}` }).info('x');
+    expect(read()).not.toContain(CANARY);
   });
 });

@@ -5,7 +5,8 @@
 import type { GraphDeviceImage } from '../datasource/graphModel.js';
 
 export interface DeviceImageConnectionModel {
-  edges: { cursor: string; node: GraphDeviceImage }[];
+  /** Each edge's cursor may be encoded only when read. */
+  edges: { readonly cursor: string; readonly node: GraphDeviceImage }[];
   hasNextPage: boolean;
   /** Counts every image matching the filter; called only when selected. */
   totalCount: () => Promise<number>;

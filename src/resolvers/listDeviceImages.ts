@@ -39,6 +39,21 @@ export interface ListDeviceImagesArgs {
   select: readonly DeviceImageProperty[];
 }
 
+/**
+ * An edge that encodes its cursor only when read: a frontend that selects
+ * `nodes`, or `pageInfo` alone, never pays for 50 base64 cursors.
+ */
+class DeviceImageEdge {
+  constructor(
+    readonly node: GraphDeviceImage,
+    private readonly position: CursorData,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.position);
+  }
+}
+
 /** Checks `first` and applies its default. */
 export function resolveFirst(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_FIRST;
@@ -135,16 +150,15 @@ export async function listDeviceImages(
     for (; index < images.length && edges.length < first; index += 1) {
       const node = images[index] as GraphDeviceImage;
       const last = index === images.length - 1;
-      edges.push({
-        cursor: encodeCursor({
+      edges.push(
+        new DeviceImageEdge(node, {
           page: pageUrl,
           offset: index,
           id: node.id,
           filter: key,
           next: last ? page.nextLink : undefined,
         }),
-        node,
-      });
+      );
     }
     if (edges.length >= first) {
       hasNextPage = index < images.length || page.nextLink !== undefined;

@@ -10,7 +10,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
 
 import { ErrorCode } from '../errors/index.js';
-import type { Logger } from '../logger.js';
+import { createLazyChild, type Logger } from '../logger.js';
 import type { OperationOutcome, ServerMetrics } from './metricsSink.js';
 
 /** The header a caller or proxy may set to correlate logs across hops. */
@@ -49,7 +49,8 @@ export interface OperationBindings {
 const boundByHelper = new WeakMap<Logger, OperationBindings>();
 
 /**
- * A child logger bound to one operation. The context function should build
+ * A child logger bound to one operation, built only once it writes a line
+ * (see `createLazyChild`). The context function should build
  * its logger with it, so the plugin reuses that request id; use it for
  * WebSocket operations too, so their lines carry the same fields.
  */
@@ -57,7 +58,8 @@ export function createOperationLogger(
   logger: Logger,
   bindings: OperationBindings,
 ): Logger {
-  const child = logger.child(
+  const child = createLazyChild(
+    logger,
     bindings.operationName
       ? { requestId: bindings.requestId, operationName: bindings.operationName }
       : { requestId: bindings.requestId },
