@@ -122,6 +122,13 @@ export class StatusPoller implements SharedScopeHost {
   private readonly watchers = new Set<Watcher>();
   private readonly statusWatchers = new Map<string, Set<StatusWatcher>>();
   /**
+   * The status every watcher of an id was last sent, while they all were
+   * sent the same one: a poll that finds it unchanged walks none of them,
+   * so 10,000 idle subscribers cost one comparison per watched image.
+   * Anything else that sends to or adds a watcher forgets the id's entry.
+   */
+  private readonly settledKeys = new Map<string, StatusKey>();
+  /**
    * What mutations reported since the running poll started, by id (null:
    * deleted), with a sequence number. A poll that started before a mutation
    * must not undo it, or a create made mid-poll would read as a deletion.
@@ -208,6 +215,7 @@ export class StatusPoller implements SharedScopeHost {
       this.statusWatchers.set(id, forId);
     }
     forId.add(watcher);
+    this.settledKeys.delete(id);
     const usable = this.hasUsableSnapshot();
     this.add(watcher);
     if (usable) {
@@ -314,6 +322,7 @@ export class StatusPoller implements SharedScopeHost {
     this.state = { phase: 'closed' };
     for (const watcher of [...this.watchers]) watcher.queue.end();
     this.snapshot = undefined;
+    this.settledKeys.clear();
     return this.shared?.close() ?? Promise.resolve();
   }
 
@@ -373,7 +382,10 @@ export class StatusPoller implements SharedScopeHost {
     if (watcher.kind === 'status') {
       const forId = this.statusWatchers.get(watcher.id);
       forId?.delete(watcher);
-      if (forId?.size === 0) this.statusWatchers.delete(watcher.id);
+      if (forId?.size === 0) {
+        this.statusWatchers.delete(watcher.id);
+        this.settledKeys.delete(watcher.id);
+      }
     }
     this.logger.debug(
       { kind: watcher.kind, subscribers: this.watchers.size },
@@ -597,10 +609,18 @@ export class StatusPoller implements SharedScopeHost {
     }
     for (const [id, forId] of [...this.statusWatchers]) {
       const image = next.get(id);
-      for (const watcher of [...forId]) {
-        if (image) this.sendStatus(watcher, image);
-        else this.settleMissing(watcher, generation);
+      if (image === undefined) {
+        this.settledKeys.delete(id);
+        for (const watcher of [...forId]) {
+          this.settleMissing(watcher, generation);
+        }
+        continue;
       }
+      const key = statusKey(image);
+      if (this.settledKeys.get(id) === key) continue;
+      for (const watcher of [...forId]) this.sendStatus(watcher, image);
+      // Each one is now live and was sent `key`, or has ended.
+      this.settledKeys.set(id, key);
     }
   }
 
@@ -653,6 +673,7 @@ export class StatusPoller implements SharedScopeHost {
   // what the watcher last sent: never the same state twice in a row.
   private sendStatus(watcher: StatusWatcher, image: GraphDeviceImage): void {
     const key = statusKey(image);
+    this.settledKeys.delete(watcher.id);
     if (watcher.state.phase === 'live' && watcher.state.sent === key) return;
     watcher.state = { phase: 'live', generation: this.generation, sent: key };
     watcher.queue.push(image);

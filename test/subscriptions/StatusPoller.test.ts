@@ -104,6 +104,41 @@ describe('Subscriptions: status poller', () => {
     expect(simulator.requestCount()).toBe(polls);
   });
 
+  it('sends each change once to every watcher of an image, and a latecomer its state', async () => {
+    startHub();
+    const id = SEED_IMAGE_IDS.ready;
+    const watchers = [watchStatus(id), watchStatus(id), watchStatus(id)];
+    for (const watcher of watchers) {
+      expect(await watcher.next()).toMatchObject({
+        value: { status: 'ready' },
+      });
+    }
+    // Polls that find nothing changed send nothing.
+    await sleep(4 * POLL_MS);
+    for (const watcher of watchers) expect(watcher.hasUnread()).toBe(false);
+    simulator.updateImage(id, {
+      status: 'failed',
+      errorCode: 'sourceImageNotFound',
+    });
+    for (const watcher of watchers) {
+      expect(await watcher.next()).toMatchObject({
+        value: { status: 'failed', errorCode: 'sourceImageNotFound' },
+      });
+    }
+    const late = watchStatus(id);
+    expect(await late.next()).toMatchObject({ value: { status: 'failed' } });
+    await sleep(4 * POLL_MS);
+    for (const watcher of [...watchers, late]) {
+      expect(watcher.hasUnread()).toBe(false);
+    }
+    simulator.updateImage(id, { status: 'ready', errorCode: null });
+    for (const watcher of [...watchers, late]) {
+      expect(await watcher.next()).toMatchObject({
+        value: { status: 'ready' },
+      });
+    }
+  });
+
   it('stops polling when the last subscriber leaves', async () => {
     startHub();
     const status = watchStatus(SEED_IMAGE_IDS.ready);
