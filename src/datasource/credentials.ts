@@ -2,16 +2,13 @@
  * Where the datasource gets its bearer tokens. A provider is a function so
  * the datasource never learns how a token was obtained or cached.
  */
-import {
-  AuthenticationError,
-  AuthenticationRequiredError,
-  ClientSecretCredential,
-} from '@azure/identity';
+import type { ClientSecretCredential } from '@azure/identity';
 
 import {
   UnauthenticatedError,
   UpstreamUnavailableError,
 } from '../errors/index.js';
+import { entraRefusal, loadAzureIdentity } from './azureIdentity.js';
 
 /** Resolves a bearer token for Graph, without the `Bearer ` prefix. */
 export type TokenProvider = () => Promise<string>;
@@ -82,16 +79,19 @@ export function createClientCredentialsTokenProvider(
         `${JSON.stringify(authorityHost)}.`,
     );
   }
-  const credential = new ClientSecretCredential(
-    options.tenantId,
-    options.clientId,
-    options.clientSecret,
-    {
-      ...(authorityHost === undefined ? {} : { authorityHost }),
-      disableInstanceDiscovery: options.disableInstanceDiscovery ?? false,
-    },
-  );
+  // One credential for the provider's life: it caches and refreshes tokens.
+  let credential: ClientSecretCredential | undefined;
   return async () => {
+    const identity = await loadAzureIdentity();
+    credential ??= new identity.ClientSecretCredential(
+      options.tenantId,
+      options.clientId,
+      options.clientSecret,
+      {
+        ...(authorityHost === undefined ? {} : { authorityHost }),
+        disableInstanceDiscovery: options.disableInstanceDiscovery ?? false,
+      },
+    );
     try {
       const accessToken = await credential.getToken(GRAPH_DEFAULT_SCOPE);
       if (!accessToken) {
@@ -99,13 +99,20 @@ export function createClientCredentialsTokenProvider(
       }
       return accessToken.token;
     } catch (error) {
-      throw toTokenError(error, options.tenantId);
+      throw toTokenError(
+        entraRefusal(identity, error),
+        error,
+        options.tenantId,
+      );
     }
   };
 }
 
-function toTokenError(error: unknown, tenantId: string): Error {
-  const refusal = oauthRefusal(error);
+function toTokenError(
+  refusal: string | undefined,
+  error: unknown,
+  tenantId: string,
+): Error {
   if (refusal !== undefined) {
     return new UnauthenticatedError(
       `Entra ID refused the gateway's client credentials for tenant ` +
@@ -120,25 +127,4 @@ function toTokenError(error: unknown, tenantId: string): Error {
       `${reason}`,
     { cause: error },
   );
-}
-
-/** The error codes a token endpoint refuses a grant with (RFC 6749 §5.2). */
-const OAUTH_REFUSAL =
-  /^(invalid_request|invalid_client|invalid_grant|unauthorized_client|unsupported_grant_type|invalid_scope):/;
-
-/**
- * The OAuth error code when Entra ID refused the credentials, as opposed to
- * being unreachable. `@azure/identity` 4.13 reports a token endpoint's 4xx
- * as `AuthenticationRequiredError` whose message starts with the code
- * (`invalid_client: …`), not as the `AuthenticationError` it documents;
- * both are read here.
- */
-function oauthRefusal(error: unknown): string | undefined {
-  if (error instanceof AuthenticationError && error.statusCode < 500) {
-    return error.errorResponse.error;
-  }
-  if (error instanceof AuthenticationRequiredError) {
-    return OAUTH_REFUSAL.exec(error.message)?.[1];
-  }
-  return undefined;
 }

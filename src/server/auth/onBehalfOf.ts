@@ -7,17 +7,18 @@
  */
 import { createHash } from 'node:crypto';
 
-import {
-  AuthenticationError,
-  AuthenticationRequiredError,
-  OnBehalfOfCredential,
-  type AccessToken,
-  type AuthorityValidationOptions,
-  type MultiTenantTokenCredentialOptions,
-  type OnBehalfOfCredentialSecretOptions,
+import type {
+  AccessToken,
+  AuthorityValidationOptions,
+  MultiTenantTokenCredentialOptions,
+  OnBehalfOfCredentialSecretOptions,
 } from '@azure/identity';
 import { decodeJwt } from 'jose';
 
+import {
+  entraRefusal,
+  loadAzureIdentity,
+} from '../../datasource/azureIdentity.js';
 import { GRAPH_DEFAULT_SCOPE } from '../../datasource/credentials.js';
 import {
   UnauthenticatedError,
@@ -106,12 +107,17 @@ export function createOnBehalfOfTokenProvider(
         ? { tlsOptions: { ca: options.authorityCa } }
         : {}),
     };
-    const credential = new OnBehalfOfCredential(credentialOptions);
+    const identity = await loadAzureIdentity();
+    const credential = new identity.OnBehalfOfCredential(credentialOptions);
     let token: AccessToken | null;
     try {
       token = await credential.getToken(scopes);
     } catch (error) {
-      throw toExchangeError(error, options.tenantId);
+      throw toExchangeError(
+        entraRefusal(identity, error),
+        error,
+        options.tenantId,
+      );
     }
     if (!token) {
       throw new UpstreamUnavailableError(
@@ -154,8 +160,11 @@ function cacheKey(assertion: string): string {
   return createHash('sha256').update(assertion).digest('base64url');
 }
 
-function toExchangeError(error: unknown, tenantId: string): Error {
-  const refusal = oauthErrorCode(error);
+function toExchangeError(
+  refusal: string | undefined,
+  error: unknown,
+  tenantId: string,
+): Error {
   if (refusal) {
     return new UnauthenticatedError(
       `Entra ID refused to exchange the caller's token for a Graph token in tenant ${tenantId}: ${refusal}.`,
@@ -168,23 +177,4 @@ function toExchangeError(error: unknown, tenantId: string): Error {
     `Could not exchange the caller's token for a Graph token in tenant ${tenantId}: ${reason}`,
     { cause: error },
   );
-}
-
-/**
- * The OAuth error code (RFC 6749 §5.2) of a refusal, if `error` is one.
- * `@azure/identity` 4.13 reports a token endpoint's 4xx not as
- * `AuthenticationError` but as `AuthenticationRequiredError`, whose message
- * starts with the code (`invalid_grant: Error(s): 50013 …`); the test pins
- * this against the real library.
- */
-function oauthErrorCode(error: unknown): string | undefined {
-  if (error instanceof AuthenticationError && error.statusCode < 500) {
-    return error.errorResponse.error;
-  }
-  if (error instanceof AuthenticationRequiredError) {
-    return /^(invalid_[a-z_]+|unauthorized_client|unsupported_grant_type|interaction_required|consent_required):/.exec(
-      error.message,
-    )?.[1];
-  }
-  return undefined;
 }
