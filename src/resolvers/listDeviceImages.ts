@@ -89,7 +89,8 @@ function resumeIndex(page: GraphDeviceImage[], cursor: CursorData): number {
 /**
  * Reads the images of one connection page. Makes one Graph request per
  * Graph page touched: usually one, two when the page crosses a Graph page
- * boundary. `totalCount` makes its own walk only when called.
+ * boundary. `totalCount` makes its own walk only when called, and none
+ * when Graph answered the whole filtered list in the one page read.
  *
  * Known limitation: `hasNextPage` is true whenever Graph offered a next
  * page link, without reading it, so a next Graph page that turns out empty
@@ -141,6 +142,12 @@ export async function listDeviceImages(
   }
   let page = await read(pageUrl);
   if (start < 0) start = cursor ? resumeIndex(page.images, cursor) : 0;
+  // The filtered list's first page with no next link is the whole list, so
+  // it is its own count: no second walk, and a count from the same answer.
+  const wholeList =
+    pageUrl === null && page.nextLink === undefined
+      ? page.images.length
+      : undefined;
 
   const edges: DeviceImageConnectionModel['edges'] = [];
   let hasNextPage = false;
@@ -181,8 +188,11 @@ export async function listDeviceImages(
     edges,
     hasNextPage,
     totalCount: () =>
-      (total ??= dataSource
-        .listAll({ select: ['id'], filter: args.filter })
-        .then((all) => all.length)),
+      (total ??=
+        wholeList === undefined
+          ? dataSource
+              .listAll({ select: ['id'], filter: args.filter })
+              .then((all) => all.length)
+          : Promise.resolve(wholeList)),
   };
 }

@@ -323,6 +323,19 @@ describe('Resolvers: deviceImage', () => {
   });
   afterAll(() => stack.close());
 
+  it('counts from the list call itself when Graph answers in one page', async () => {
+    stack.simulator.resetRequests();
+    const response = await graphqlRequest<{ deviceImages: Connection }>(
+      stack.url,
+      '{ deviceImages(first: 2) { totalCount nodes { id } } }',
+    );
+    expect(response.data!.deviceImages.totalCount).toBe(
+      stack.simulator.images().length,
+    );
+    expect(response.data!.deviceImages.nodes).toHaveLength(2);
+    expect(stack.simulator.requestCount()).toBe(1);
+  });
+
   it('reads one image with its enums in GraphQL style', async () => {
     const response = await graphqlRequest(
       stack.url,
