@@ -47,11 +47,35 @@ export function isDateString(value: string): boolean {
   );
 }
 
+/**
+ * `test`, remembering the strings that passed. The same timestamps come
+ * back from Graph on every list of 50 images, and checking one is a regex
+ * and a `Date`; a lookup is far cheaper. Whether a string passes depends on
+ * the string alone, so remembering cannot change an answer; the memory is
+ * emptied once it holds `max` strings.
+ */
+function rememberingPasses(
+  test: (value: string) => boolean,
+  max = 4_096,
+): (value: string) => boolean {
+  const passed = new Set<string>();
+  return (value) => {
+    if (passed.has(value)) return true;
+    if (!test(value)) return false;
+    if (passed.size >= max) passed.clear();
+    passed.add(value);
+    return true;
+  };
+}
+
+const isKnownDateTime = rememberingPasses(isDateTimeString);
+const isKnownDate = rememberingPasses(isDateString);
+
 function checkDateTime(value: unknown): string {
   if (value instanceof Date && !Number.isNaN(value.getTime())) {
     return value.toISOString();
   }
-  if (typeof value === 'string' && isDateTimeString(value)) return value;
+  if (typeof value === 'string' && isKnownDateTime(value)) return value;
   throw new GraphQLError(
     'DateTime expects an ISO 8601 date and time with a zone, e.g. ' +
       `"2024-11-03T07:03:44.97Z", but got ${describe(value)}.`,
@@ -59,7 +83,7 @@ function checkDateTime(value: unknown): string {
 }
 
 function checkDate(value: unknown): string {
-  if (typeof value === 'string' && isDateString(value)) return value;
+  if (typeof value === 'string' && isKnownDate(value)) return value;
   throw new GraphQLError(
     'Date expects a calendar date written YYYY-MM-DD, e.g. "2028-04-11", ' +
       `but got ${describe(value)}.`,
