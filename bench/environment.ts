@@ -30,6 +30,7 @@ export interface BenchEnvironment {
 
 const PACKAGES = [
   'graphql',
+  'graphql-jit',
   '@apollo/server',
   'graphql-ws',
   'ws',
