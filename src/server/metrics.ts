@@ -84,6 +84,13 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
+  const fastPath = new Counter({
+    name: `${PREFIX}graphql_fast_path_answers_total`,
+    help:
+      "GraphQL queries over HTTP answered without entering Apollo's request " +
+      'pipeline (also counted in graphql_operations_total).',
+    registers,
+  });
   const upstream = new Counter({
     name: `${PREFIX}graph_requests_total`,
     help: 'HTTP requests to Microsoft Graph, by route and response status.',
@@ -222,6 +229,9 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     },
     subscriptionStarted() {
       subscriptions.inc();
+    },
+    fastPathAnswered() {
+      fastPath.inc();
     },
     subscriptionEnded() {
       subscriptions.dec();

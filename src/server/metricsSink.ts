@@ -97,6 +97,8 @@ export interface ServerMetrics {
   subscriptionStarted(): void;
   /** A subscription completed, errored or was cancelled. */
   subscriptionEnded(): void;
+  /** A query over HTTP was answered without entering Apollo's pipeline. */
+  fastPathAnswered(): void;
 }
 
 /** Everything the gateway records; what `createMetrics()` implements. */
@@ -123,4 +125,5 @@ export const noopMetrics: MetricsSink = Object.freeze({
   wsConnectionClosed() {},
   subscriptionStarted() {},
   subscriptionEnded() {},
+  fastPathAnswered() {},
 });
