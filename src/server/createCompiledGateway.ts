@@ -9,9 +9,12 @@ import type {
   ApolloServerOptionsWithGateway,
   BaseContext,
 } from '@apollo/server';
-import { execute, type GraphQLSchema } from 'graphql';
+import { execute, type ExecutionResult, type GraphQLSchema } from 'graphql';
 
-import { createCompiledExecution } from './compiledExecution.js';
+import {
+  createCompiledExecution,
+  type CompiledExecution,
+} from './compiledExecution.js';
 
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 type GatewayExecutor = NonNullable<
@@ -19,14 +22,38 @@ type GatewayExecutor = NonNullable<
 >;
 type GatewayExecutionResult = Awaited<ReturnType<GatewayExecutor>>;
 
+// A result already computed for an operation (by the fast path), carried
+// on its context: a symbol-keyed property, since Apollo runs every
+// operation on a shallow copy of the context, which keeps it.
+const EXECUTED = Symbol('executed');
+
+type CarriesResult = { [EXECUTED]?: ExecutionResult | undefined };
+
 /**
- * An Apollo `gateway` that serves `schema` and executes it compiled.
+ * Gives Apollo the result of the operation whose context is `context`, to
+ * format and answer instead of executing the operation again.
+ */
+export function handOverResult(context: object, result: ExecutionResult): void {
+  (context as CarriesResult)[EXECUTED] = result;
+}
+
+/**
+ * An Apollo `gateway` that serves `schema` and executes it with `compiled`.
  * Apollo keeps parsed documents in its own bounded store per query text,
  * so the compiled operations, cached per document, are bounded with them.
+ * A result handed over (`handOverResult`) is answered as it is.
  */
-export function createCompiledGateway(schema: GraphQLSchema): GatewayInterface {
-  const compiled = createCompiledExecution();
+export function createCompiledGateway(
+  schema: GraphQLSchema,
+  compiled: CompiledExecution = createCompiledExecution(),
+): GatewayInterface {
   const executor: GatewayExecutor = (request) => {
+    const context = request.context as CarriesResult;
+    const done = context[EXECUTED];
+    if (done !== undefined) {
+      context[EXECUTED] = undefined;
+      return Promise.resolve(done as GatewayExecutionResult);
+    }
     const args = {
       schema,
       document: request.document,

@@ -35,7 +35,9 @@ import {
 import { createApolloHandler, sendJsonError } from './apolloHandler.js';
 import { authorizeOperation, createAuthorizationPlugin } from './auth/index.js';
 import type { GatewayConfig, GraphAuth } from './config.js';
+import { createCompiledExecution } from './compiledExecution.js';
 import { createCompiledGateway } from './createCompiledGateway.js';
+import { createFastPath } from './createFastPath.js';
 import { createContextFactory } from './createContextFactory.js';
 import { createErrorLoggingPlugin, createFormatError } from './formatError.js';
 import { createGraphiqlHandler } from './graphiql/index.js';
@@ -203,12 +205,14 @@ export async function createGateway(
 
     const schema = createSchema();
     const { limits } = config;
+    const execution = createCompiledExecution();
+    const validateOperation = createOperationValidator(schema, limits);
     const formatError = createFormatError({
       development: config.nodeEnv === 'development',
     });
     const apollo = new ApolloServer<GatewayContext>({
       // The schema, executed by graphql-jit (createCompiledGateway.ts).
-      gateway: createCompiledGateway(schema),
+      gateway: createCompiledGateway(schema, execution),
       logger,
       validationRules: createLimitRules(limits),
       parseOptions: { maxTokens: limits.maxTokens },
@@ -262,6 +266,12 @@ export async function createGateway(
     const graphql = createApolloHandler(apollo, {
       maxBodyBytes: config.maxBodyBytes,
       createContext: contexts.fromHttp,
+      fastPath: createFastPath({
+        schema,
+        execution,
+        validateOperation,
+        metrics: sink,
+      }),
     });
     const graphiql = config.graphiql
       ? createGraphiqlHandler({
@@ -326,7 +336,7 @@ export async function createGateway(
       path: GRAPHQL_PATH,
       logger: logger.child({ component: 'websocket' }),
       createContext: contexts.fromWebSocket,
-      validateOperation: createOperationValidator(schema, limits),
+      validateOperation,
       authorize: (context, kind) => authorizeOperation(context.caller, kind),
       acceptsHandshake: origins.accepts,
       maxPayloadBytes: config.maxBodyBytes,
