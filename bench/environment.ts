@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 import { loadGenerator } from './loadGenerator.js';
+import { gatewayNodeArgs } from './servers.js';
 
 /** The machine and software a run measured. */
 export interface BenchEnvironment {
@@ -24,7 +25,7 @@ export interface BenchEnvironment {
   pinning: string;
   /** Where gateway CPU profiles went (`BENCH_PROFILE`); figures then pay for profiling. */
   profileDir: string | undefined;
-  /** Extra Node options the gateway ran with (`BENCH_GATEWAY_NODE_ARGS`). */
+  /** Node options the gateway ran with (`BENCH_GATEWAY_NODE_ARGS`). */
   gatewayNodeArgs: string | undefined;
 }
 
@@ -91,6 +92,6 @@ export function describeEnvironment(pinning: string): BenchEnvironment {
     loadGenerator: describeLoadGenerator(),
     pinning,
     profileDir: process.env.BENCH_PROFILE || undefined,
-    gatewayNodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS || undefined,
+    gatewayNodeArgs: gatewayNodeArgs() || undefined,
   };
 }
