@@ -129,13 +129,21 @@ export function createFastPath(options: FastPathOptions): FastPath {
             return { answered: false };
           }
           const started = performance.now();
-          const result = await execution.execute({
-            schema,
-            document: known.document,
-            operationName: body.operationName,
-            variableValues: body.variables,
-            contextValue: context,
-          });
+          let result: ExecutionResult;
+          try {
+            result = await execution.execute({
+              schema,
+              document: known.document,
+              operationName: body.operationName,
+              variableValues: body.variables,
+              contextValue: context,
+            });
+          } catch {
+            // A fault of the executor itself, not a resolver's: Apollo runs
+            // the query again and answers (and logs) as it does for any
+            // unexpected failure. A query only reads, so a rerun is safe.
+            return { answered: false };
+          }
           if (result.errors !== undefined && result.errors.length > 0) {
             return { answered: false, result };
           }
