@@ -159,6 +159,7 @@ export function createLazyChild(
 ): Logger {
   let built: Logger | undefined;
   const build = () => (built ??= parent.child(bindings));
+  const isLevelEnabled = (level: string) => parent.isLevelEnabled(level);
   return new Proxy(parent, {
     get(_target, property) {
       if (built === undefined && typeof property === 'string') {
@@ -172,9 +173,7 @@ export function createLazyChild(
               : build().child(more, options as never);
         }
         if (property === 'isLevelEnabled' || property === 'level') {
-          return property === 'level'
-            ? parent.level
-            : parent.isLevelEnabled.bind(parent);
+          return property === 'level' ? parent.level : isLevelEnabled;
         }
       }
       const logger = build();

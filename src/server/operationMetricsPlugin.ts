@@ -101,6 +101,8 @@ export function finishOperation(
 ): void {
   const { name, outcome, seconds } = operation;
   metrics.operationFinished(name, outcome, seconds);
+  // A success is written at debug only: most runs build no line for it.
+  if (!operation.errors?.length && !logger.isLevelEnabled('debug')) return;
   logFinished(logger, {
     ...(name === undefined || boundTo(logger).operationName !== undefined
       ? {}
