@@ -93,6 +93,10 @@ describe('Subscriptions: status poller', () => {
     for (const reader of statusReaders) {
       expect((await reader.next()).type).toBe('value');
     }
+    // Count from just after a poll arrived, so that none is in flight when
+    // the window opens.
+    simulator.resetRequests();
+    await waitFor(() => lists() > 0, 'a poll');
     simulator.resetRequests();
     const started = Date.now();
     await sleep(10 * POLL_MS);

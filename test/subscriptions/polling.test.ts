@@ -107,6 +107,10 @@ describe('Subscriptions: shared polling over WebSocket', () => {
         value: { data: { deviceImageStatusChanged: { id, status: 'READY' } } },
       });
     }
+    // Count from just after a poll arrived, so that none is in flight when
+    // the window opens and every poll counted started inside it.
+    stack.simulator.resetRequests();
+    await waitFor(() => lists() > 0, 'a poll');
     stack.simulator.resetRequests();
     const started = Date.now();
     await sleep(20 * POLL_MS);

@@ -215,6 +215,13 @@ describe('Subscriptions: Redis outage', () => {
     }
     // And one instance polls for all again.
     await sleep(2 * POLL_MS);
+    // Count from just after a poll arrived, so that none is in flight when
+    // the window opens.
+    simulator.resetRequests();
+    await waitFor(
+      () => simulator.requestCount('listDeviceImages') > 0,
+      'a poll',
+    );
     simulator.resetRequests();
     const started = Date.now();
     await sleep(10 * POLL_MS);

@@ -80,6 +80,13 @@ describe('Subscriptions: leader failover across processes', () => {
     simulator.requests.slice(logged).find((r) => r.route === 'listDeviceImages')
       ?.receivedAt;
   const pollsPerInterval = async () => {
+    // Count from just after a poll arrived, so that none is in flight when
+    // the window opens.
+    simulator.resetRequests();
+    await waitFor(
+      () => simulator.requestCount('listDeviceImages') > 0,
+      'a poll',
+    );
     simulator.resetRequests();
     const started = Date.now();
     await sleep(10 * POLL_MS);

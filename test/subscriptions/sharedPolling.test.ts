@@ -154,6 +154,13 @@ describe('Subscriptions: several instances sharing Redis', () => {
   });
 
   it('polls Graph at most once per interval for all three instances', async () => {
+    // Count from just after a poll arrived, so that none is in flight when
+    // the window opens.
+    simulator.resetRequests();
+    await waitFor(
+      () => simulator.requestCount('listDeviceImages') > 0,
+      'a poll',
+    );
     simulator.resetRequests();
     const started = Date.now();
     await sleep(12 * POLL_MS);
