@@ -15,7 +15,6 @@ import {
   createSourceEventStream,
   execute,
   GraphQLError,
-  subscribe,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -30,12 +29,27 @@ interface JitError extends Error {
   extensions?: GraphQLError['extensions'];
 }
 
-type Stream = AsyncIterableIterator<ExecutionResult>;
+/**
+ * A subscription that started: its source events, and how one event
+ * becomes a result. They stay apart so that a transport can execute an
+ * event once for every subscriber whose operation is the same.
+ */
+export interface EventStream {
+  /** The source stream; `return()` unsubscribes upstream. */
+  events: AsyncIterator<unknown>;
+  /** Executes the operation with `event` as its root value. */
+  execute(event: unknown): Promise<ExecutionResult>;
+}
 
 /** The compiled counterparts of graphql-js `execute` and `subscribe`. */
 export interface CompiledExecution {
   execute(args: ExecutionArgs): Promise<ExecutionResult>;
-  subscribe(args: ExecutionArgs): Promise<Stream | ExecutionResult>;
+  /**
+   * Starts a subscription's source stream, as graphql-js's
+   * `createSourceEventStream`; a stream that could not start (a refused
+   * argument, say) is the result carrying its errors.
+   */
+  subscribe(args: ExecutionArgs): Promise<EventStream | ExecutionResult>;
 }
 
 /**
@@ -94,19 +108,27 @@ export function createCompiledExecution(): CompiledExecution {
     },
 
     async subscribe(args) {
-      const query = compile(args);
-      if (query === undefined) return subscribe(args);
       // graphql-js starts the stream: graphql-jit 0.8 hands the subscribe
       // resolver the operation's variables in place of the field's
       // arguments, so `deviceImageStatusChanged(id: "…")` would arrive
       // without its id. Each event is then executed compiled.
       const source = await createSourceEventStream(args);
       if (!(Symbol.asyncIterator in source)) return source;
-      return mapEvents(source, async (event) =>
-        withGraphQLErrors(
-          await query.query(event, args.contextValue, args.variableValues),
-        ),
-      );
+      const events = source[Symbol.asyncIterator]();
+      const query = compile(args);
+      if (query === undefined) {
+        return {
+          events,
+          execute: async (event) => execute({ ...args, rootValue: event }),
+        };
+      }
+      return {
+        events,
+        execute: async (event) =>
+          withGraphQLErrors(
+            await query.query(event, args.contextValue, args.variableValues),
+          ),
+      };
     },
   };
 }
@@ -116,37 +138,6 @@ function withGraphQLErrors(result: ExecutionResult): ExecutionResult {
     return result;
   }
   return { ...result, errors: result.errors.map(toGraphQLError) };
-}
-
-/**
- * The stream of `source`'s events, each executed by `toResult`. `return`
- * reaches the source, so a completed subscription still unsubscribes
- * upstream; a failing source fails the stream, as in graphql-js.
- */
-function mapEvents(
-  events: AsyncIterable<unknown>,
-  toResult: (event: unknown) => Promise<ExecutionResult>,
-): Stream {
-  const source = events[Symbol.asyncIterator]();
-  const map = async (
-    step: IteratorResult<unknown>,
-  ): Promise<IteratorResult<ExecutionResult>> =>
-    step.done
-      ? { done: true, value: undefined }
-      : { done: false, value: await toResult(step.value) };
-  const stream: Stream = {
-    next: () => source.next().then(map),
-    return: async () => {
-      await source.return?.();
-      return { done: true, value: undefined };
-    },
-    throw: async (error?: unknown) => {
-      if (source.throw) return map(await source.throw(error));
-      throw error;
-    },
-    [Symbol.asyncIterator]: () => stream,
-  };
-  return stream;
 }
 
 /**

@@ -1,38 +1,33 @@
 /**
- * The thin graphql-ws adapter: the GraphQL over WebSocket protocol
- * (`graphql-transport-ws`, https://github.com/graphql/graphql-over-http/blob/main/rfcs/GraphQLOverWebSocket.md)
- * on a `ws` server that shares the gateway's HTTP port and path. Everything
- * about images lives in the hub; this file only authenticates, builds one
- * context per operation and masks unexpected errors.
+ * The WebSocket adapter: the GraphQL over WebSocket protocol
+ * (`graphql-transport-ws`,
+ * https://github.com/graphql/graphql-over-http/blob/main/rfcs/GraphQLOverWebSocket.md)
+ * on a `ws` server that shares the gateway's HTTP port and path. This file
+ * owns the sockets: the handshake, the frame limit, keep-alive and close.
+ * The protocol is ProtocolConnection.ts; what each operation means is
+ * createOperationRunner.ts; everything about images lives in the hub.
+ *
+ * The protocol is our own code rather than graphql-ws's server so that one
+ * event reaching thousands of subscribers is executed and serialised once
+ * per group of equal operations; graphql-ws serialises every message per
+ * subscriber. Its `createClient` speaks to this server unchanged.
  */
 import type http from 'node:http';
 
-import {
-  GraphQLError,
-  getOperationAST,
-  parse,
-  validate,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-} from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import type { GraphQLSchema } from 'graphql';
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws';
+import { WebSocket, WebSocketServer } from 'ws';
 
-import { ErrorCode, GatewayError, isGatewayError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import type { OperationKind } from '../server/auth/index.js';
-import { createCompiledExecution } from '../server/compiledExecution.js';
 import type {
   OperationCheck,
   OperationRequest,
 } from '../server/limits/index.js';
-import { stripSuggestion } from '../server/limits/withoutSuggestions.js';
 import { noopMetrics, type ServerMetrics } from '../server/metricsSink.js';
+import { createOperationRunner } from './createOperationRunner.js';
+import { ProtocolConnection } from './ProtocolConnection.js';
 
 /** Options of {@link attachWebSocketServer}. */
 export interface WebSocketServerOptions {
@@ -118,8 +113,12 @@ export interface AttachedWebSocketServer {
   close(): Promise<void>;
 }
 
-/** Parsed and validated documents kept, by query text. */
-const DOCUMENT_CACHE_SIZE = 200;
+/**
+ * Bytes a socket may hold unsent before a stream waits for it to drain
+ * before sending more. Below it nothing waits: one status change to
+ * thousands of sockets costs one write each and no promise.
+ */
+const HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * Serves GraphQL over WebSocket on `httpServer` at `options.path`. Protocol
@@ -129,22 +128,19 @@ export function attachWebSocketServer(
   httpServer: http.Server,
   options: WebSocketServerOptions,
 ): AttachedWebSocketServer {
-  const { schema, logger, createContext } = options;
+  const { logger, acceptsHandshake } = options;
   const metrics = options.metrics ?? noopMetrics;
-  const documents = new Map<string, DocumentNode>();
-  // What the validator reported about a client's document: shown as it is,
-  // although a rewritten message (suggestions stripped) has an
-  // `originalError`, which would otherwise mark it as unexpected.
-  const documentErrors = new WeakSet<GraphQLError>();
-  // The ids of each socket's running subscriptions, so that each one that
-  // started is counted as ended exactly once.
-  const streaming = new WeakMap<object, Set<string>>();
-  const maxOperations = options.maxOperationsPerSocket ?? 100;
-  const { acceptsHandshake, authorize } = options;
+  const runner = createOperationRunner(options);
   const wsServer = new WebSocketServer({
     server: httpServer,
     path: options.path,
     maxPayload: options.maxPayloadBytes ?? 1_048_576,
+    // The protocol this server speaks, if the client offers it; with none
+    // agreed the connection closes with 4406 once open.
+    handleProtocols: (protocols) =>
+      protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL)
+        ? GRAPHQL_TRANSPORT_WS_PROTOCOL
+        : false,
     ...(acceptsHandshake
       ? {
           verifyClient: (
@@ -157,252 +153,84 @@ export function attachWebSocketServer(
         }
       : {}),
   });
-  wsServer.on('connection', (socket) => {
+
+  // Sockets that have not answered the last ping.
+  const unanswered = new WeakSet<WebSocket>();
+  const keepAliveMs = options.keepAliveMs ?? 12_000;
+  // One timer for every socket, not one each: 10,000 idle subscribers cost
+  // one walk per interval and no timer of their own.
+  const keepAlive =
+    keepAliveMs > 0 && Number.isFinite(keepAliveMs)
+      ? setInterval(() => {
+          for (const socket of wsServer.clients) {
+            if (unanswered.has(socket)) {
+              socket.terminate();
+              continue;
+            }
+            unanswered.add(socket);
+            socket.ping();
+          }
+        }, keepAliveMs)
+      : undefined;
+  keepAlive?.unref();
+
+  wsServer.on('connection', (socket, request) => {
     metrics.wsConnectionOpened();
-    socket.once('close', () => metrics.wsConnectionClosed());
-  });
-
-  // Each event is executed once per subscriber; compiled, that costs a
-  // fraction of graphql-js's interpretation (BENCHMARKS.md).
-  const compiled = createCompiledExecution();
-
-  // Parsing and validating once per query text matters when thousands of
-  // clients send the same subscription.
-  const check = options.validateOperation ?? createDefaultCheck(schema);
-  const prepare = (
-    request: OperationRequest,
-  ): DocumentNode | readonly GraphQLError[] => {
-    const cached = documents.get(request.query);
-    if (cached) return cached;
-    let result: OperationCheck;
-    try {
-      result = check(request);
-    } catch (error) {
-      return [toInternal(error)];
-    }
-    if (result.errors) {
-      for (const error of result.errors) documentErrors.add(error);
-      return result.errors;
-    }
-    if (documents.size >= DOCUMENT_CACHE_SIZE) {
-      documents.delete(documents.keys().next().value as string);
-    }
-    documents.set(request.query, result.document);
-    return result.document;
-  };
-
-  // Hints name fields the caller did not ask about; with introspection off
-  // they would map the schema one typo at a time.
-  // `extensions.http` is a status for Apollo Server, which removes it;
-  // here it would only leak to the client.
-  const present = (error: GraphQLError): GraphQLFormattedError => {
-    const { http: _http, ...extensions } = error.extensions;
-    const { extensions: _all, ...formatted } = error.toJSON();
-    return {
-      ...formatted,
-      message:
-        options.suggestions === false
-          ? stripSuggestion(formatted.message)
-          : formatted.message,
-      ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
-    };
-  };
-
-  const mask = (
-    errors: readonly GraphQLError[],
-    operationId: string,
-  ): GraphQLFormattedError[] =>
-    errors.map((error) => {
-      if (typeof error.extensions['code'] === 'string') return present(error);
-      // Syntax and validation errors are raised by graphql-js itself about
-      // the document the client sent: safe, and useful, to show.
-      if (!error.originalError || documentErrors.has(error)) {
-        return present(error);
-      }
-      logger.error(
-        { err: error.originalError, operationId },
-        'unexpected error in a WebSocket operation',
-      );
-      return {
-        message: 'Internal server error',
-        extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-      };
+    const connection = new ProtocolConnection(
+      {
+        protocol: socket.protocol,
+        send: (data) => send(socket, data),
+        close: (code, reason) => socket.close(code, reason),
+      },
+      {
+        runner,
+        request,
+        logger,
+        metrics,
+        maxOperations: options.maxOperationsPerSocket ?? 100,
+        connectionInitTimeoutMs: options.connectionInitTimeoutMs ?? 3_000,
+      },
+    );
+    socket.on('message', (data, isBinary) => {
+      // The protocol's messages are text; a binary frame is still JSON to
+      // some clients, so it is read the same way.
+      connection.receive(isBinary ? String(data) : data.toString());
     });
-
-  const disposable = useServer<Record<string, unknown>>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        const { socket, request } = ctx.extra;
-        try {
-          await createContext(ctx.connectionParams, request);
-          logger.debug('WebSocket connection acknowledged');
-          return true;
-        } catch (error) {
-          if (isAuthError(error)) {
-            logger.debug({ err: error }, 'WebSocket connection refused');
-            return false; // graphql-ws closes with CloseCode.Forbidden
-          }
-          logger.error({ err: error }, 'WebSocket connection_init failed');
-          socket.close(CloseCode.InternalServerError, 'Internal server error');
-          return false;
-        }
-      },
-      onSubscribe: async (ctx, id, payload) => {
-        // graphql-ws has registered this id already, hence `>`.
-        const running = Object.keys(ctx.subscriptions).length;
-        if (running > maxOperations) {
-          return [
-            new GatewayError(
-              ErrorCode.QUERY_TOO_COMPLEX,
-              `This WebSocket already runs ${running - 1} operations; the ` +
-                `gateway allows at most ${maxOperations} per socket ` +
-                '(MAX_SUBSCRIPTIONS_PER_SOCKET). Complete one, or open ' +
-                'another socket.',
-              {
-                extensions: {
-                  limit: 'MAX_SUBSCRIPTIONS_PER_SOCKET',
-                  maximum: maxOperations,
-                  actual: running,
-                },
-              },
-            ),
-          ];
-        }
-        const document = prepare(payload);
-        if (!('kind' in document)) return document;
-        let contextValue: GatewayContext;
-        try {
-          contextValue = await createContext(
-            ctx.connectionParams,
-            ctx.extra.request,
-          );
-        } catch (error) {
-          if (isAuthError(error)) {
-            // Credentials expired since connection_init: the client must
-            // reconnect with new ones, which only a close tells it.
-            ctx.extra.socket.close(CloseCode.Forbidden, 'Forbidden');
-            return [error as GraphQLError];
-          }
-          return isGatewayError(error) ? [error] : [toInternal(error)];
-        }
-        if (authorize) {
-          const kind =
-            getOperationAST(document, payload.operationName)?.operation ??
-            'mutation';
-          try {
-            authorize(contextValue, kind);
-          } catch (error) {
-            return isGatewayError(error) ? [error] : [toInternal(error)];
-          }
-        }
-        const operationLogger = contextValue.logger.child({
-          operationId: id,
-          operationName: payload.operationName ?? undefined,
-        });
-        operationLogger.debug('WebSocket operation starts');
-        const args: ExecutionArgs = {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: { ...contextValue, logger: operationLogger },
-        };
-        return args;
-      },
-      execute: (args) => compiled.execute(args),
-      subscribe: async (args) => {
-        const result = await compiled.subscribe(args);
-        if (Symbol.asyncIterator in result || !result.errors) return result;
-        // A stream that could not start (a malformed id, say) is an `error`
-        // message under the protocol, not a `next` carrying errors.
-        return failedStream(result);
-      },
-      onNext: (_ctx, id, _payload, _args, result) =>
-        result.errors
-          ? { ...result, errors: mask(result.errors, id) }
-          : undefined,
-      onError: (_ctx, id, _payload, errors) => mask(errors, id),
-      onOperation: (ctx, id, _payload, _args, result) => {
-        if (!(Symbol.asyncIterator in result)) return;
-        let ids = streaming.get(ctx.extra.socket);
-        if (!ids) {
-          ids = new Set();
-          streaming.set(ctx.extra.socket, ids);
-        }
-        ids.add(id);
-        metrics.subscriptionStarted();
-      },
-      onComplete: (ctx, id) => {
-        if (streaming.get(ctx.extra.socket)?.delete(id)) {
-          metrics.subscriptionEnded();
-        }
-        logger.debug({ operationId: id }, 'WebSocket operation completes');
-      },
-      onClose: (_ctx, code, reason) => {
-        logger.debug({ code, reason }, 'WebSocket connection closed');
-      },
-      connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 3_000,
-    },
-    wsServer,
-    options.keepAliveMs ?? 12_000,
-  );
-  // A socket error is the client's doing (a frame over `maxPayload`, a bad
-  // frame): `ws` has already closed the socket with the right code (1009,
-  // 1002). graphql-ws would also write it to `console.error`, which lets
-  // any client fill the process's stderr; it goes to the logger instead.
-  // This listener runs after graphql-ws's, which it replaces.
-  wsServer.on('connection', (socket) => {
-    socket.removeAllListeners('error');
+    socket.on('pong', () => unanswered.delete(socket));
+    // A socket error is the client's doing (a frame over `maxPayload`, a
+    // bad frame): `ws` has already closed the socket with the right code
+    // (1009, 1002).
     socket.on('error', (err) => {
       logger.debug({ err }, 'WebSocket closed for a protocol error');
+    });
+    socket.once('close', (code, reason) => {
+      metrics.wsConnectionClosed();
+      logger.debug(
+        { code, reason: reason.toString() },
+        'WebSocket connection closed',
+      );
+      void connection.closed();
     });
   });
 
   return {
     async close() {
-      await disposable.dispose();
-      documents.clear();
+      if (keepAlive) clearInterval(keepAlive);
+      for (const socket of wsServer.clients) socket.close(1001, 'Going away');
+      await new Promise<void>((resolve, reject) =>
+        wsServer.close((err) => (err ? reject(err) : resolve())),
+      );
     },
   };
 }
 
-// Private: parse and graphql-js's specified rules, for a gateway that
-// configured no limits.
-function createDefaultCheck(
-  schema: GraphQLSchema,
-): (request: OperationRequest) => OperationCheck {
-  return ({ query }) => {
-    let document: DocumentNode;
-    try {
-      document = parse(query);
-    } catch (error) {
-      if (error instanceof GraphQLError) return { errors: [error] };
-      throw error;
-    }
-    const errors = validate(schema, document);
-    return errors.length > 0 ? { errors } : { document };
-  };
-}
-
-function isAuthError(error: unknown): boolean {
-  return (
-    isGatewayError(error) &&
-    (error.code === ErrorCode.UNAUTHENTICATED ||
-      error.code === ErrorCode.FORBIDDEN)
-  );
-}
-
-function toInternal(error: unknown): GraphQLError {
-  return new GraphQLError('Internal server error', {
-    originalError: error instanceof Error ? error : undefined,
-  });
-}
-
-/**
- * A stream whose first read rejects with the result's first error;
- * graphql-ws turns it into an `error` message that keeps its extensions.
- */
-async function* failedStream(result: ExecutionResult): AsyncGenerator<never> {
-  throw result.errors?.[0] ?? new GraphQLError('Subscription failed');
+// Private: sends one text frame; waits for it to be written only when the
+// socket is already backed up (see HIGH_WATER_BYTES).
+function send(socket: WebSocket, data: string): void | Promise<void> {
+  if (socket.readyState !== WebSocket.OPEN) return;
+  if (socket.bufferedAmount < HIGH_WATER_BYTES) {
+    socket.send(data);
+    return;
+  }
+  return new Promise((resolve) => socket.send(data, () => resolve()));
 }

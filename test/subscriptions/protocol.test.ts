@@ -5,6 +5,7 @@
  */
 import { CloseCode } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 
 import {
   openAcknowledged,
@@ -63,6 +64,39 @@ describe('Subscriptions: protocol violations', () => {
     const raw = await acknowledged();
     raw.send({ type: 'subscribe', payload: { query: EVENTS } });
     expect((await raw.closed).code).toBe(CloseCode.BadRequest);
+  });
+
+  it('names what was wrong with an invalid message in the close reason', async () => {
+    const raw = await acknowledged();
+    raw.send({ id: 7, type: 'subscribe', payload: { query: EVENTS } });
+    const { code, reason } = await raw.closed;
+    expect(code).toBe(CloseCode.BadRequest);
+    expect(reason).toMatch(/^Invalid message received: .*'id'.*string/);
+  });
+
+  it('closes with 4400 for a message only a server sends', async () => {
+    const raw = await acknowledged();
+    raw.send({ id: '1', type: 'next', payload: { data: null } });
+    const { code, reason } = await raw.closed;
+    expect(code).toBe(CloseCode.BadRequest);
+    expect(reason).toBe('Unexpected message of type next from a client');
+  });
+
+  it('answers a ping with a pong carrying its payload', async () => {
+    const raw = await acknowledged();
+    raw.send({ type: 'ping', payload: { sent: 1 } });
+    expect(await raw.next((m) => m.type === 'pong')).toEqual({
+      type: 'pong',
+      payload: { sent: 1 },
+    });
+  });
+
+  it('closes with 4406 when the handshake agrees on no subprotocol', async () => {
+    const socket = new WebSocket(stack.wsUrl);
+    const closed = new Promise<number>((resolve) =>
+      socket.once('close', (code) => resolve(code)),
+    );
+    expect(await closed).toBe(CloseCode.SubprotocolNotAcceptable);
   });
 
   it('closes with 4401 for a subscribe before connection_ack', async () => {
