@@ -55,6 +55,7 @@ import {
   noopMetrics,
   type GatewayMetrics,
 } from './metrics.js';
+import type { SharedModeMetrics } from './metricsSink.js';
 import { createOperationMetricsPlugin } from './operationMetricsPlugin.js';
 import { createOriginPolicy } from './originPolicy.js';
 
@@ -193,7 +194,7 @@ export async function createGateway(
     });
     started.client = client;
 
-    const coordinator = createCoordinator(config, graphBaseUrl, logger);
+    const coordinator = createCoordinator(config, graphBaseUrl, logger, sink);
     started.coordinator = coordinator;
     const hub = createSubscriptionHub({
       coordinator,
@@ -372,6 +373,7 @@ function createCoordinator(
   config: GatewayConfig,
   graphBaseUrl: string,
   logger: Logger,
+  metrics: SharedModeMetrics,
 ): RedisCoordinator | undefined {
   if (config.redisUrl === undefined) return undefined;
   if (config.auth.mode === 'passthrough') {
@@ -386,6 +388,7 @@ function createCoordinator(
     namespace: sharedNamespace(graphBaseUrl, config.auth),
     pollIntervalMs: config.pollIntervalMs,
     logger: logger.child({ component: 'redis' }),
+    metrics,
   });
 }
 

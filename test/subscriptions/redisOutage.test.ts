@@ -163,6 +163,10 @@ describe('Subscriptions: Redis outage', () => {
   });
 
   it('keeps every subscriber while Redis is down and shares again once it returns', async () => {
+    expect(await sharedModeMetrics(gateways[0]!)).toEqual({
+      connected: 1,
+      fallbacks: 0,
+    });
     await redis.stop();
     await waitFor(
       () => logs.lines.some((line) => /Redis is unreachable/.test(line.msg)),
@@ -171,6 +175,10 @@ describe('Subscriptions: Redis outage', () => {
     expect(
       logs.lines.find((line) => /Redis is unreachable/.test(line.msg))?.level,
     ).toBe(40);
+    expect(await sharedModeMetrics(gateways[0]!)).toEqual({
+      connected: 0,
+      fallbacks: 1,
+    });
 
     // Each instance now polls on its own: Graph's changes still arrive.
     simulator.updateImage(SEED_IMAGE_IDS.ready, {
@@ -203,6 +211,10 @@ describe('Subscriptions: Redis outage', () => {
       if (Date.now() > deadline) throw new Error('no instance leads again');
       await sleep(20);
     }
+    expect(await sharedModeMetrics(gateways[0]!)).toEqual({
+      connected: 1,
+      fallbacks: 1,
+    });
 
     // Events are shared again: a create on another instance reaches all.
     const afterOutage = await create(gateways[2]!, 'After the outage');
@@ -245,6 +257,23 @@ describe('Subscriptions: Redis outage', () => {
     expectAllOpen();
   });
 });
+
+/** The shared-mode series as a gateway's `/metrics` shows them. */
+async function sharedModeMetrics(
+  gateway: Gateway,
+): Promise<{ connected: number; fallbacks: number }> {
+  const response = await fetch(new URL('/metrics', gateway.url));
+  const text = await response.text();
+  const value = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    if (line === undefined) throw new Error(`${name} is not in /metrics`);
+    return Number(line.slice(name.length + 1));
+  };
+  return {
+    connected: value('cloudpc_redis_connected'),
+    fallbacks: value('cloudpc_shared_mode_fallbacks_total'),
+  };
+}
 
 describe('Subscriptions: Redis connection metrics', () => {
   it('reports losing Redis as a fallback and its return as connected', async () => {
