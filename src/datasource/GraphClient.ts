@@ -76,6 +76,12 @@ export interface GraphClientOptions {
 
 type ResolvedOptions = Required<Omit<GraphClientOptions, 'baseUrl'>>;
 
+/**
+ * Sent with every request and batch item, so that evolvable enum members
+ * (e.g. status `warning`) stay visible (contract §2, "Evolvable enums").
+ */
+const INCLUDE_UNKNOWN_ENUMS = 'include-unknown-enum-members';
+
 /** The one place defaults are applied. */
 function resolveOptions(options: GraphClientOptions): ResolvedOptions {
   const resolved = {
@@ -393,9 +399,7 @@ export class GraphClient {
     const headers: Record<string, string> = {
       authorization: `Bearer ${request.token}`,
       accept: 'application/json',
-      // Evolvable enum members (e.g. status `warning`) stay visible
-      // (contract §2, "Evolvable enums").
-      prefer: 'include-unknown-enum-members',
+      prefer: INCLUDE_UNKNOWN_ENUMS,
       'client-request-id': clientRequestId,
     };
     let body: string | undefined;
@@ -484,14 +488,18 @@ interface BatchBody {
   }[];
 }
 
+// Each item carries its own `Prefer`: Graph documents headers per item,
+// not that the envelope's reach them (contract §5, JSON batching).
 function toWireItem(item: GraphBatchRequest): Record<string, unknown> {
+  const wire = { id: item.id, method: item.method, url: item.url };
   return item.body === undefined
-    ? { id: item.id, method: item.method, url: item.url }
+    ? { ...wire, headers: { prefer: INCLUDE_UNKNOWN_ENUMS } }
     : {
-        id: item.id,
-        method: item.method,
-        url: item.url,
-        headers: { 'content-type': 'application/json' },
+        ...wire,
+        headers: {
+          prefer: INCLUDE_UNKNOWN_ENUMS,
+          'content-type': 'application/json',
+        },
         body: item.body,
       };
 }

@@ -200,11 +200,7 @@ function serveBatch(
       );
     }
     const items = parseBatch(body);
-    return runBatch(
-      context,
-      { caller, origin, prefer: headerText(req.headers.prefer) },
-      items,
-    );
+    return runBatch(context, { caller, origin }, items);
   } catch (error) {
     return {
       kind: 'answer',

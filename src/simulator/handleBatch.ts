@@ -26,7 +26,6 @@ import { JSON_CONTENT_TYPE } from './writeResponse.js';
 export interface BatchEnvelope {
   caller: Caller;
   origin: string;
-  prefer: string | undefined;
 }
 
 /**
@@ -180,9 +179,9 @@ function answerItem(
             : JSON.stringify(item.body),
       store: envelope.caller.store,
       origin: envelope.origin,
-      includeUnknown:
-        prefersUnknownEnums(item.headers.prefer) ||
-        prefersUnknownEnums(envelope.prefer),
+      // Graph documents headers per item; that the envelope's reach its
+      // items is not documented, so a client must not rely on it.
+      includeUnknown: prefersUnknownEnums(item.headers.prefer),
       pageSize: context.pageSize,
     });
   } catch (error) {

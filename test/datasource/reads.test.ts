@@ -141,6 +141,17 @@ describe('Datasource: batching reads by id', () => {
     expect(graph.sim.requestCount()).toBe(1);
   });
 
+  it('keeps enum members after the sentinel in batched reads', async () => {
+    const dataSource = graph.dataSource();
+    const [warning, ready] = await Promise.all([
+      dataSource.get(SEED_IMAGE_IDS.warning, ['status']),
+      dataSource.get(SEED_IMAGE_IDS.ready, ['status']),
+    ]);
+    expect(graph.sim.requestCount('batch')).toBe(1);
+    expect(warning?.status).toBe('warning');
+    expect(ready?.status).toBe('ready');
+  });
+
   it('sends one id with different selections once, asking for the union', async () => {
     const dataSource = graph.dataSource();
     const [narrow, wide] = await Promise.all([
