@@ -104,6 +104,13 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/**
+ * How often a draining server closes the connections that became idle: a
+ * request in flight when the drain began is answered with keep-alive, and
+ * its connection would otherwise stay open until the grace runs out.
+ */
+const IDLE_SWEEP_MS = 50;
+
 /** Stops the server accepting, waits for requests in flight, then cuts. */
 function stopAccepting(server: Server): Promise<void> {
   return new Promise((resolve) => {
@@ -112,8 +119,13 @@ function stopAccepting(server: Server): Promise<void> {
       CLOSE_GRACE_MS,
     );
     timer.unref();
+    const sweep = setInterval(
+      () => server.closeIdleConnections(),
+      IDLE_SWEEP_MS,
+    );
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();
@@ -320,6 +332,9 @@ export async function createGateway(
     };
 
     const httpServer = createServer((req, res) => {
+      // A request that arrives on a kept-alive connection while the
+      // gateway drains is answered, then its connection closes.
+      if (!httpServer.listening) res.shouldKeepAlive = false;
       handle(req, res).catch((err: unknown) => {
         logger.error({ err, url: req.url }, 'request failed');
         if (res.headersSent) {

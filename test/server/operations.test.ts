@@ -456,4 +456,36 @@ describe('Operations: shutdown', () => {
       await stopGateway(gateway);
     }
   });
+
+  it('answers a request in flight at SIGTERM, then exits without waiting out the grace', async () => {
+    const gateway = await startGateway(gatewayEnv(simulator.baseUrl));
+    try {
+      simulator.setFaults({ latencyMs: 400 });
+      simulator.resetRequests();
+      const answer = fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ deviceImages { totalCount } }' }),
+      });
+      await waitFor('the request to reach Graph', async () =>
+        simulator.requestCount('listDeviceImages') > 0 ? true : undefined,
+      );
+      const signalled = Date.now();
+      gateway.child.kill('SIGTERM');
+      const response = await answer;
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        data: { deviceImages: { totalCount: expect.any(Number) } },
+      });
+      const { code } = await gateway.exited;
+      expect(code).toBe(0);
+      // The kept-alive connection of the answered request is closed as
+      // soon as it is idle, not when its client lets it go (fetch: 4 s) or
+      // the 5 s grace cuts it.
+      expect(Date.now() - signalled).toBeLessThan(2_500);
+    } finally {
+      simulator.setFaults({});
+      await stopGateway(gateway);
+    }
+  });
 });
