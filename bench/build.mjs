@@ -12,6 +12,7 @@ await build({
     'bench/loadWorker.ts',
     'bench/subscribers.ts',
     'bench/profileSummary.ts',
+    'bench/simulator.ts',
   ],
   outdir,
   bundle: true,

@@ -5,10 +5,7 @@
  * share an event loop. Prints requests per second and the simulator's CPU
  * time per request.
  *
- * Build and run:
- *   npx esbuild bench/simulator.ts --bundle --platform=node --format=esm \
- *     --packages=external --outfile=dist-bench/simulator.js
- *   node dist-bench/simulator.js
+ * Run with `npm run bench:simulator` (it builds `dist-bench/` first).
  * Settings: BENCH_CONNECTIONS (default 20), BENCH_DURATION seconds (10).
  */
 import { fork } from 'node:child_process';

@@ -437,6 +437,32 @@ describe('Resolvers: deviceImage', () => {
   });
 });
 
+describe('Resolvers: deviceImage within the default limits', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack.close());
+
+  it('answers 20 aliased reads, the most the limits allow, with one $batch', async () => {
+    const known = stack.simulator.images().map((image) => image.id);
+    const query = `{ ${Array.from(
+      { length: 20 },
+      (_, index) =>
+        `i${index}: deviceImage(id: "${known[index % known.length]}") { id }`,
+    ).join('\n')} }`;
+    stack.simulator.resetRequests();
+    const response = await graphqlRequest<Record<string, { id: string }>>(
+      stack.url,
+      query,
+    );
+    expect(response.errors).toBeUndefined();
+    expect(Object.keys(response.data!)).toHaveLength(20);
+    expect(stack.simulator.requestCount()).toBe(1);
+    expect(stack.simulator.requestCount('batch')).toBe(1);
+  });
+});
+
 describe('Resolvers: sourceImages', () => {
   let stack: TestStack;
   beforeAll(async () => {
