@@ -100,12 +100,19 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
   readonly #client: GraphClient;
   readonly #getToken: TokenProvider;
   readonly #logger: Logger;
+  /**
+   * The logger given, handed to the client with each call so that retry
+   * lines carry the operation's bindings; without one the client logs on
+   * its own logger.
+   */
+  readonly #callLogger: Logger | undefined;
   readonly #loader: DataLoader<LoadKey, GraphDeviceImage | null, string>;
 
   constructor(options: DeviceImagesDataSourceOptions) {
     this.#client = options.client;
     this.#getToken = options.getToken;
     this.#logger = options.logger ?? (silentLogger ??= createSilentLogger());
+    this.#callLogger = options.logger;
     this.#loader = new DataLoader((keys) => this.#loadBatch(keys), {
       maxBatchSize: MAX_BATCH_SIZE,
       cacheKeyFn: (key) => `${key.id}|${key.select?.join(',') ?? '*'}`,
@@ -186,6 +193,7 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
           path: DEVICE_IMAGES_PATH,
           token,
           body,
+          logger: this.#callLogger,
         })
         .catch((error: unknown) => {
           if (error instanceof GraphTransportError) return error;
@@ -328,6 +336,7 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
             method: 'GET',
             path: `${DEVICE_IMAGES_PATH}/${id}${query}`,
             token,
+            logger: this.#callLogger,
           })
           .catch((error: unknown) =>
             mapTransport(error, { action: `read device image ${id}` }),
@@ -342,6 +351,7 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
             url: `${DEVICE_IMAGES_PATH}/${id}${query}`,
           })),
           token,
+          this.#callLogger,
         )
         .catch((error: unknown) =>
           mapTransport(error, { action: 'read device images' }),
@@ -496,7 +506,11 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
   ): Promise<GraphResponse<T>> {
     const token = await this.#getToken();
     try {
-      return await this.#client.request<T>({ ...request, token });
+      return await this.#client.request<T>({
+        ...request,
+        token,
+        logger: this.#callLogger,
+      });
     } catch (error) {
       throw mapTransport(error, errorOptions);
     }

@@ -262,7 +262,7 @@ export class GraphClient {
         {
           status: response.status,
           code: graphErrorCode(response.body),
-          requestId: response.requestId,
+          graphRequestId: response.requestId,
           clientRequestId,
         },
       );
@@ -279,6 +279,7 @@ export class GraphClient {
   async batch(
     requests: readonly GraphBatchRequest[],
     token: string,
+    logger: Logger = this.#logger,
   ): Promise<GraphBatchResponse> {
     assertBatch(requests);
     this.#options.metrics.batchDispatched(requests.length);
@@ -296,6 +297,7 @@ export class GraphClient {
         token,
         retry: mode,
         body: { requests: pending.map(toWireItem) },
+        logger,
       });
       // A failed retry round keeps the item answers of the earlier rounds.
       if (!answer.ok && outer) return { outer, items };
@@ -348,13 +350,13 @@ export class GraphClient {
         throttledItems.length > 0 ? 'throttled' : 'server_error',
       );
       this.#stats.retries++;
-      this.#logger.warn(
+      logger.warn(
         {
           items: transient.length,
           statuses: [...new Set(answers.map((item) => item.status))],
           round,
           delayMs: decision.delayMs,
-          requestId: answer.requestId,
+          graphRequestId: answer.requestId,
         },
         `Retrying ${transient.length} $batch item(s) Graph could not serve`,
       );
@@ -377,7 +379,7 @@ export class GraphClient {
     details: Record<string, unknown>,
   ): Promise<void> {
     this.#stats.retries++;
-    this.#logger.warn(
+    (request.logger ?? this.#logger).warn(
       {
         method: request.method,
         path: request.path,
@@ -464,13 +466,13 @@ export class GraphClient {
       attempts: attempt,
       earlierAttemptAmbiguous: false,
     };
-    this.#logger.debug(
+    (request.logger ?? this.#logger).debug(
       {
         method: request.method,
         path: request.path,
         status,
         attempt,
-        requestId: response.requestId,
+        graphRequestId: response.requestId,
         clientRequestId,
       },
       'Graph answered',

@@ -3,6 +3,7 @@
  * datasource: what a call asks, what Graph answered, and the error for no
  * answer at all.
  */
+import type { Logger } from '../logger.js';
 import type { RetryMode } from './RetryPolicy.js';
 
 export type GraphMethod = 'GET' | 'POST' | 'DELETE';
@@ -21,6 +22,12 @@ export interface GraphRequest {
    * @default 'idempotent' for GET and DELETE, 'throttleOnly' for POST
    */
   retry?: RetryMode | undefined;
+  /**
+   * Where this call's retries and answers are logged, e.g. the operation's
+   * child logger, so that its lines carry the gateway's request id too.
+   * @default the client's logger
+   */
+  logger?: Logger | undefined;
 }
 
 /** Graph's final answer to a call, whatever its status. */

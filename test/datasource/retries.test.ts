@@ -157,7 +157,7 @@ describe('Retries: reads', () => {
       attempt: 1,
       status: 503,
       code: 'serviceNotAvailable',
-      requestId: expect.stringMatching(GUID),
+      graphRequestId: expect.stringMatching(GUID),
       clientRequestId: expect.stringMatching(GUID),
     });
     expect(lines[0]).not.toContain('test-token');

@@ -247,9 +247,17 @@ describe('Operations: a running gateway', () => {
       errorCodes: ['UPSTREAM_UNAVAILABLE'],
     });
     expect(line.graphRequestIds).toEqual([expect.any(String)]);
-    expect(
-      gateway.lines().some((l) => l.level === 40 && /^Retrying/.test(l.msg)),
-    ).toBe(true);
+    // The retries of this request are logged with its request id.
+    const retries = gateway
+      .lines()
+      .filter((l) => l.level === 40 && /^Retrying/.test(l.msg));
+    expect(retries.length).toBeGreaterThan(0);
+    for (const retry of retries) {
+      expect(retry).toMatchObject({
+        requestId: 'ops-req-2',
+        graphRequestId: expect.any(String),
+      });
+    }
     simulator.setFaults({});
   });
 
@@ -266,6 +274,41 @@ describe('Operations: a running gateway', () => {
     const all = gateway.stdout() + gateway.stderr();
     expect(all.length).toBeGreaterThan(0);
     expect(all).not.toContain(CANARY);
+  });
+
+  it('logs each WebSocket operation with its request id, operation id and name', async () => {
+    const client = createClient({
+      url: gateway.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    try {
+      const first = await client
+        .iterate({
+          query: `subscription Watch { deviceImageStatusChanged(id: "${SEEDED_ID}") { id } }`,
+          operationName: 'Watch',
+        })
+        .next();
+      expect(first.value).toMatchObject({
+        data: { deviceImageStatusChanged: { id: SEEDED_ID } },
+      });
+      const line = await waitFor('the operation line', async () =>
+        gateway
+          .lines()
+          .find(
+            (l) =>
+              l.msg === 'WebSocket operation starts' &&
+              l.operationName === 'Watch',
+          ),
+      );
+      expect(line).toMatchObject({
+        level: 20,
+        requestId: expect.any(String),
+        operationId: expect.any(String),
+      });
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('counts operations, upstream requests and polls in /metrics', async () => {
