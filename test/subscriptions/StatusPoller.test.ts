@@ -234,6 +234,84 @@ describe('Subscriptions: status poller', () => {
     simulator.updateImage(id, { status: 'ready', errorCode: null });
   });
 
+  it('backs off exponentially while polls fail without Retry-After', async () => {
+    startHub();
+    const status = watchStatus(SEED_IMAGE_IDS.ready);
+    await status.next();
+    simulator.resetRequests();
+    await waitFor(() => lists() > 0, 'a poll');
+    simulator.injectFault({ route: 'listDeviceImages', status: 503, count: 4 });
+    await waitFor(
+      () =>
+        simulator.requests.filter(
+          (r) => r.route === 'listDeviceImages' && r.status === 503,
+        ).length === 4,
+      'four failed polls',
+      5_000,
+    );
+    await waitFor(
+      () =>
+        simulator.requests.filter(
+          (r) => r.route === 'listDeviceImages' && r.status === 200,
+        ).length >= 2,
+      'a poll that succeeds again',
+      5_000,
+    );
+    const polls = simulator.requests.filter(
+      (r) => r.route === 'listDeviceImages',
+    );
+    const firstFailure = polls.findIndex((r) => r.status === 503);
+    const gaps = polls
+      .slice(firstFailure, firstFailure + 5)
+      .map((r, i, all) => (i === 0 ? 0 : r.receivedAt - all[i - 1]!.receivedAt))
+      .slice(1);
+    // After the n-th failure in a row the wait is drawn from the upper half
+    // of interval × 2^(n-1): at least 50, 50, 100 and 200 ms here, where
+    // a steady rhythm would give 50 each time.
+    expect(gaps).toHaveLength(4);
+    expect(gaps[2]).toBeGreaterThanOrEqual(2 * POLL_MS - 5);
+    expect(gaps[3]).toBeGreaterThanOrEqual(4 * POLL_MS - 5);
+    expect(status.items.filter((item) => item.type !== 'value')).toEqual([]);
+  });
+
+  it('keeps every subscription through a poll that times out', async () => {
+    const impatient = new GraphClient({
+      baseUrl: simulator.baseUrl,
+      maxAttempts: 1,
+      timeoutMs: 200,
+    });
+    try {
+      startHub();
+      const slowTarget: SubscriptionTarget = {
+        scope: SCOPE,
+        dataSource: new DeviceImagesDataSource({
+          client: impatient,
+          getToken: async () => 't',
+        }),
+      };
+      const id = SEED_IMAGE_IDS.ready;
+      const status = readStream(hub.imageStatus(slowTarget, id));
+      readers.push(status);
+      expect(await status.next()).toMatchObject({ value: { status: 'ready' } });
+      simulator.resetRequests();
+      simulator.injectFault({ route: 'listDeviceImages', delayMs: 1_000 });
+      await waitFor(() => lists() > 0, 'the slow poll');
+      // The answer that comes too late must not count as Graph's word.
+      simulator.updateImage(id, {
+        status: 'failed',
+        errorCode: 'sourceImageInvalid',
+      });
+      expect(await status.next(5_000)).toMatchObject({
+        type: 'value',
+        value: { status: 'failed', errorCode: 'sourceImageInvalid' },
+      });
+      expect(status.items.filter((item) => item.type !== 'value')).toEqual([]);
+      simulator.updateImage(id, { status: 'ready', errorCode: null });
+    } finally {
+      await impatient.close();
+    }
+  });
+
   it('announces a mutation at once and not again after the next poll', async () => {
     startHub();
     const id = SEED_IMAGE_IDS.failedRetryable;
