@@ -17,7 +17,7 @@ import { defaultAssetsDir } from '../../src/server/graphiql/assets.js';
 import { bundleGraphiql } from '../../src/server/graphiql/bundle.js';
 import { createGraphiqlHandler } from '../../src/server/graphiql/index.js';
 import { prefersHtml } from '../../src/server/graphiql/page.js';
-import { SOURCE_IMAGES } from '../../src/simulator/index.js';
+import { SEED_IMAGE_IDS, SOURCE_IMAGES } from '../../src/simulator/index.js';
 import {
   graphqlRequest,
   startTestStack,
@@ -49,6 +49,16 @@ const EVENTS = /* GraphQL */ `
         displayName
         status
       }
+    }
+  }
+`;
+
+const WATCH = /* GraphQL */ `
+  subscription Watch($id: ID!) {
+    deviceImageStatusChanged(id: $id) {
+      id
+      status
+      errorCode
     }
   }
 `;
@@ -332,6 +342,45 @@ describe('GraphiQL: served by the gateway', () => {
     ).toBeGreaterThan(0);
     await record.page.screenshot({
       path: join(OUTPUT, 'graphiql-subscription.png'),
+    });
+    expectOwnOrigin(record, stack);
+  });
+
+  it('shows an image\u2019s status changing live', async () => {
+    const id = SEED_IMAGE_IDS.ready;
+    const record = await open(stack, {
+      query: WATCH.trim(),
+      variables: JSON.stringify({ id }),
+    });
+    await record.page.locator('.graphiql-execute-button').click();
+    await expect
+      .poll(() => resultOf(record.page), POLL)
+      .toEqual({
+        data: {
+          deviceImageStatusChanged: { id, status: 'READY', errorCode: null },
+        },
+      });
+    stack.simulator.updateImage(id, {
+      status: 'failed',
+      errorCode: 'sourceImageInvalid',
+    });
+    try {
+      await expect
+        .poll(() => resultOf(record.page), POLL)
+        .toEqual({
+          data: {
+            deviceImageStatusChanged: {
+              id,
+              status: 'FAILED',
+              errorCode: 'SOURCE_IMAGE_INVALID',
+            },
+          },
+        });
+    } finally {
+      stack.simulator.updateImage(id, { status: 'ready', errorCode: null });
+    }
+    await record.page.screenshot({
+      path: join(OUTPUT, 'graphiql-status.png'),
     });
     expectOwnOrigin(record, stack);
   });
