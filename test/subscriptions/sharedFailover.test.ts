@@ -155,7 +155,7 @@ describe('Subscriptions: leader failover across processes', () => {
     await redis?.close();
   });
 
-  it('hands polling to a survivor within two intervals when the leader is killed', async () => {
+  it('hands polling to a survivor within two intervals when the leader is killed, losing no change', async () => {
     const before = await pollsPerInterval();
     expect(before.polls).toBeGreaterThan(0);
     expect(before.polls).toBeLessThanOrEqual(before.intervals + 1);
@@ -175,6 +175,13 @@ describe('Subscriptions: leader failover across processes', () => {
     const killedAt = Date.now();
     leader!.process.child.kill('SIGKILL');
     await leader!.process.exited;
+    // A change Graph makes while nobody polls: the stored state still says
+    // ready, so the new leader's first poll must announce it, once.
+    expect(firstPollAfter(logged)).toBeUndefined();
+    simulator.updateImage(SEED_IMAGE_IDS.ready, {
+      status: 'failed',
+      errorCode: 'sourceImageInvalid',
+    });
     await waitFor(
       () => firstPollAfter(logged) !== undefined,
       'a survivor to poll',
@@ -187,10 +194,6 @@ describe('Subscriptions: leader failover across processes', () => {
     const newPid = await leaderPid();
     expect(survivors.map((s) => s.process.child.pid)).toContain(newPid);
 
-    simulator.updateImage(SEED_IMAGE_IDS.ready, {
-      status: 'failed',
-      errorCode: 'sourceImageInvalid',
-    });
     for (const { status } of survivors) {
       expect(await status.next()).toMatchObject({
         value: { data: { deviceImageStatusChanged: { status: 'FAILED' } } },
