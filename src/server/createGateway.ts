@@ -286,6 +286,12 @@ export async function createGateway(
         metrics: sink,
       }),
     });
+    if (config.graphiql && !limits.introspection) {
+      logger.warn(
+        'GraphiQL is on but introspection is off: the page loads without ' +
+          'docs or autocompletion; set GRAPHQL_INTROSPECTION=true for them',
+      );
+    }
     const graphiql = config.graphiql
       ? createGraphiqlHandler({
           enabled: true,

@@ -1,33 +1,14 @@
-import { PassThrough } from 'node:stream';
-
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createLogger } from '../../src/logger.js';
 import {
   createHealthHandler,
   type HealthHandlerOptions,
 } from '../../src/server/health.js';
+import { capturingLogger } from '../utils/capturingLogger.js';
 import {
   startHandlerServer,
   type HandlerServer,
 } from '../utils/startHandlerServer.js';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  reason?: string;
-}
-
-function capturingLogger() {
-  const stream = new PassThrough();
-  const lines: LogLine[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const text of chunk.toString().split('\n').filter(Boolean)) {
-      lines.push(JSON.parse(text) as LogLine);
-    }
-  });
-  return { logger: createLogger({ destination: stream }), lines };
-}
 
 const servers: HandlerServer[] = [];
 

@@ -1,30 +1,14 @@
-import { PassThrough } from 'node:stream';
-
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createLogger } from '../../src/logger.js';
+import { DEFAULT_LIMITS } from '../../src/server/limits/index.js';
 import { SEED_IMAGE_IDS } from '../../src/simulator/index.js';
+import { capturingLogger } from '../utils/capturingLogger.js';
 import {
   graphqlRequest,
   startTestStack,
   type TestStack,
 } from '../utils/servers.js';
-
-/** A logger whose JSON lines the test can read back. */
-function capturingLogger() {
-  const stream = new PassThrough();
-  const lines: Record<string, unknown>[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  });
-  return {
-    logger: createLogger({ level: 'error', destination: stream }),
-    lines,
-  };
-}
 
 describe('Server: HTTP routes', () => {
   let stack: TestStack;
@@ -173,6 +157,22 @@ describe('Server: GraphiQL switch', () => {
     expect(response.headers['content-type']).not.toMatch(/^text\/html/);
     await response.body.dump();
   });
+
+  it('warns at start when GraphiQL is on and introspection off', async () => {
+    const { logger, lines } = capturingLogger('warn');
+    const on = await startTestStack({
+      logger,
+      gateway: {
+        graphiql: true,
+        limits: { ...DEFAULT_LIMITS, introspection: false },
+      },
+    });
+    await on.close();
+    expect(lines.map((line) => [line.level, line.msg])).toContainEqual([
+      40,
+      expect.stringContaining('set GRAPHQL_INTROSPECTION=true'),
+    ]);
+  });
 });
 
 describe('Server: error masking', () => {
@@ -180,7 +180,7 @@ describe('Server: error masking', () => {
     id lastModifiedDateTime } }`;
 
   it('masks an unexpected error and logs it in full first', async () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger('error');
     const stack = await startTestStack({ logger });
     try {
       stack.simulator.updateImage(SEED_IMAGE_IDS.ready, {

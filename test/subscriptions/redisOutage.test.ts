@@ -1,12 +1,10 @@
-import { PassThrough } from 'node:stream';
-
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
-import { createLogger, createSilentLogger } from '../../src/logger.js';
+import { createSilentLogger } from '../../src/logger.js';
 import { createGateway, type Gateway } from '../../src/server/createGateway.js';
 import {
   SEED_IMAGE_IDS,
@@ -15,6 +13,7 @@ import {
   type Simulator,
 } from '../../src/simulator/index.js';
 import { createRedisCoordinator } from '../../src/subscriptions/index.js';
+import { capturingLogger } from '../utils/capturingLogger.js';
 import { startRedis, type TestRedis } from '../utils/redis.js';
 import { graphqlRequest, testGatewayConfig } from '../utils/servers.js';
 import {
@@ -56,20 +55,6 @@ function eventsFor(reader: StreamReader<Result>, id: string): string[] {
     };
     return event.id === id ? [event.kind] : [];
   });
-}
-
-function capturingLogger() {
-  const stream = new PassThrough();
-  const lines: { level: number; msg: string }[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (line) lines.push(JSON.parse(line) as { level: number; msg: string });
-    }
-  });
-  return {
-    logger: createLogger({ level: 'info', destination: stream }),
-    lines,
-  };
 }
 
 describe('Subscriptions: Redis outage', () => {
