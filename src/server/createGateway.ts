@@ -315,6 +315,13 @@ export async function createGateway(
     const metricsHandler = metrics
       ? createMetricsHandler(metrics, { token: config.metricsToken, logger })
       : undefined;
+    if (metrics && !config.metricsToken && !isLoopback(config.host)) {
+      logger.warn(
+        { host: config.host },
+        '/metrics is open to anyone who reaches this host: set ' +
+          'METRICS_TOKEN, or METRICS=false',
+      );
+    }
 
     const origins = createOriginPolicy(config.allowedOrigins);
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -383,6 +390,15 @@ export async function createGateway(
     await shutdown(started, logger);
     throw error;
   }
+}
+
+/** Whether `host` binds only this machine's loopback interface. */
+function isLoopback(host: string): boolean {
+  return (
+    host === 'localhost' ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
 }
 
 /**

@@ -158,6 +158,28 @@ describe('Server: GraphiQL switch', () => {
     await response.body.dump();
   });
 
+  it('warns at start when /metrics is open on a host beyond loopback', async () => {
+    const { logger, lines } = capturingLogger('warn');
+    const open = await startTestStack({
+      logger,
+      gateway: { host: '0.0.0.0', metricsEnabled: true },
+    });
+    await open.close();
+    expect(lines.map((line) => [line.level, line.msg])).toContainEqual([
+      40,
+      expect.stringContaining('set METRICS_TOKEN'),
+    ]);
+    const quiet = capturingLogger('warn');
+    const local = await startTestStack({
+      logger: quiet.logger,
+      gateway: { metricsEnabled: true },
+    });
+    await local.close();
+    expect(quiet.lines.map((line) => line.msg).join()).not.toContain(
+      'METRICS_TOKEN',
+    );
+  });
+
   it('warns at start when GraphiQL is on and introspection off', async () => {
     const { logger, lines } = capturingLogger('warn');
     const on = await startTestStack({
