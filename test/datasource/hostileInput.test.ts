@@ -2,58 +2,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { RecordedRequest } from '../../src/simulator/index.js';
+import { hostile } from '../utils/hostileStrings.js';
 import {
   COLLECTION,
   SOURCE_ID,
   startGraphFixture,
   type GraphFixture,
 } from './fixtures.js';
-
-// Strings an attacker would try first, mixed into generated ones: path
-// traversal, query and fragment injection, encoded separators, OData
-// injection, control characters, odd Unicode and sheer length.
-const NASTY = [
-  '',
-  ' ',
-  '..',
-  '../',
-  '../../users',
-  '..%2F..%2Fusers',
-  '%2F',
-  '%2e%2e',
-  'a/b',
-  'a\\b',
-  '?$top=1',
-  '?$select=id&$expand=*',
-  '#fragment',
-  '&$filter=true',
-  "' or 1 eq 1",
-  "x' or '1' eq '1",
-  "'')",
-  'id)/retryUpload',
-  '$batch',
-  'getSourceImages',
-  '\u0000',
-  '\r\nX-Injected: 1',
-  '\u202e\u200b',
-  '\ud800',
-  'ÄÖÜ-é',
-  '🙂',
-  'a'.repeat(300),
-  'a'.repeat(100_000),
-];
-
-const hostile = fc.oneof(
-  fc.constantFrom(...NASTY),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc
-    .tuple(
-      fc.constantFrom(...NASTY),
-      fc.string({ maxLength: 10 }),
-      fc.constantFrom(...NASTY),
-    )
-    .map((parts) => parts.join('')),
-);
 
 /** Whether `value` is well-formed UTF-16 (no lone surrogate). */
 const wellFormed = (value: string) => {
