@@ -14,6 +14,7 @@ import {
 } from '../utils/rawSocket.js';
 import { startTestStack, type TestStack } from '../utils/servers.js';
 import { startJwksIssuer, type JwksIssuer } from '../utils/startJwksIssuer.js';
+import { sleep } from './streamReader.js';
 
 const EVENTS = 'subscription { deviceImageEvents { kind id } }';
 
@@ -97,6 +98,25 @@ describe('Subscriptions: protocol violations', () => {
       socket.once('close', (code) => resolve(code)),
     );
     expect(await closed).toBe(CloseCode.SubprotocolNotAcceptable);
+  });
+
+  it('stops an operation the client completes before its first result, sending nothing for it', async () => {
+    const running = async () => {
+      const gauge = stack.gateway.metrics!.registry.getSingleMetric(
+        'cloudpc_subscriptions',
+      );
+      return (await gauge!.get()).values[0]?.value ?? 0;
+    };
+    const before = await running();
+    const raw = await acknowledged();
+    raw.send({ id: 'gone', type: 'subscribe', payload: { query: EVENTS } });
+    raw.send({ id: 'gone', type: 'complete' });
+    raw.send({ id: 'kept', type: 'subscribe', payload: { query: EVENTS } });
+    // Long enough for both operations to have started, or not.
+    await sleep(300);
+    expect(await running()).toBe(before + 1);
+    expect(raw.messages.filter((m) => m.id === 'gone')).toEqual([]);
+    expect(raw.socket.readyState).toBe(raw.socket.OPEN);
   });
 
   it('closes with 4401 for a subscribe before connection_ack', async () => {
