@@ -1,6 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -21,19 +18,20 @@ import {
   type Simulator,
 } from '../../src/simulator/index.js';
 import {
-  attachWebSocketServer,
   createSubscriptionHub,
-  type AttachedWebSocketServer,
   type SubscriptionHub,
 } from '../../src/subscriptions/index.js';
+import {
+  startWebSocketServer,
+  type TestWebSocketServer,
+} from '../utils/startWebSocketServer.js';
 import { readStream } from './streamReader.js';
 
 describe('Subscriptions: WebSocket adapter options', () => {
   let simulator: Simulator;
   let graph: GraphClient;
   let hub: SubscriptionHub;
-  let httpServer: Server;
-  let sockets: AttachedWebSocketServer;
+  let server: TestWebSocketServer;
   let client: Client;
 
   beforeAll(async () => {
@@ -42,13 +40,8 @@ describe('Subscriptions: WebSocket adapter options', () => {
     const logger = createSilentLogger();
     hub = createSubscriptionHub({ pollIntervalMs: 50, logger });
     const schema = createSchema();
-    httpServer = createServer((_req, res) => res.writeHead(404).end());
-    await new Promise<void>((resolve) =>
-      httpServer.listen(0, '127.0.0.1', resolve),
-    );
-    sockets = attachWebSocketServer(httpServer, {
+    server = await startWebSocketServer({
       schema,
-      path: '/graphql',
       logger,
       validateOperation: createOperationValidator(schema, {
         ...DEFAULT_LIMITS,
@@ -72,9 +65,8 @@ describe('Subscriptions: WebSocket adapter options', () => {
         },
       }),
     });
-    const { port } = httpServer.address() as AddressInfo;
     client = createClient({
-      url: `ws://127.0.0.1:${port}/graphql`,
+      url: server.url,
       webSocketImpl: WebSocket,
       retryAttempts: 0,
     });
@@ -82,8 +74,7 @@ describe('Subscriptions: WebSocket adapter options', () => {
 
   afterAll(async () => {
     await client?.dispose();
-    await sockets?.close();
-    await new Promise((resolve) => httpServer?.close(resolve));
+    await server?.close();
     await hub?.close();
     await graph?.close();
     await simulator?.close();

@@ -1,17 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createSilentLogger } from '../../src/logger.js';
 import type { GatewayContext } from '../../src/resolvers/context.js';
-import {
-  attachWebSocketServer,
-  type AttachedWebSocketServer,
-} from '../../src/subscriptions/index.js';
 import { SubscriberQueue } from '../../src/subscriptions/SubscriberQueue.js';
 import { openAcknowledged, type RawSocket } from '../utils/rawSocket.js';
+import {
+  startWebSocketServer,
+  type TestWebSocketServer,
+} from '../utils/startWebSocketServer.js';
 import { sleep, waitFor } from './streamReader.js';
 
 const MAX_QUEUED = 10;
@@ -21,9 +18,7 @@ const BLOB = 'x'.repeat(200_000);
 describe('Subscriptions: a client that stops reading', () => {
   const logger = createSilentLogger();
   const queues = new Set<SubscriberQueue<number>>();
-  let httpServer: Server;
-  let sockets: AttachedWebSocketServer;
-  let url: string;
+  let server: TestWebSocketServer;
   let raw: RawSocket | undefined;
 
   beforeAll(async () => {
@@ -53,28 +48,20 @@ describe('Subscriptions: a client that stops reading', () => {
         },
       },
     });
-    httpServer = createServer((_req, res) => res.writeHead(404).end());
-    await new Promise<void>((resolve) =>
-      httpServer.listen(0, '127.0.0.1', resolve),
-    );
-    sockets = attachWebSocketServer(httpServer, {
+    server = await startWebSocketServer({
       schema,
-      path: '/graphql',
       logger,
       createContext: async () => ({ scope: 'app', logger }) as GatewayContext,
     });
-    const { port } = httpServer.address() as AddressInfo;
-    url = `ws://127.0.0.1:${port}/graphql`;
   });
 
   afterAll(async () => {
     raw?.socket.terminate();
-    await sockets?.close();
-    await new Promise((resolve) => httpServer?.close(resolve));
+    await server?.close();
   });
 
   it('holds events in the bounded queue, not in memory, and ends it with an error when full', async () => {
-    raw = await openAcknowledged(url);
+    raw = await openAcknowledged(server.url);
     raw.send({
       id: 'b',
       type: 'subscribe',

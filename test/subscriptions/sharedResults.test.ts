@@ -1,6 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +5,11 @@ import WebSocket from 'ws';
 
 import { createSilentLogger } from '../../src/logger.js';
 import type { GatewayContext } from '../../src/resolvers/context.js';
-import {
-  attachWebSocketServer,
-  type AttachedWebSocketServer,
-} from '../../src/subscriptions/index.js';
 import { SubscriberQueue } from '../../src/subscriptions/SubscriberQueue.js';
+import {
+  startWebSocketServer,
+  type TestWebSocketServer,
+} from '../utils/startWebSocketServer.js';
 import { readStream, type StreamReader } from './streamReader.js';
 
 interface Tick {
@@ -36,9 +33,7 @@ describe('Subscriptions: one execution per group of equal operations', () => {
   const logger = createSilentLogger();
   const queues = new Set<SubscriberQueue<Tick>>();
   let executions = 0;
-  let httpServer: Server;
-  let sockets: AttachedWebSocketServer;
-  let url: string;
+  let server: TestWebSocketServer;
   const clients: Client[] = [];
   const readers: StreamReader<unknown>[] = [];
 
@@ -49,7 +44,7 @@ describe('Subscriptions: one execution per group of equal operations', () => {
 
   const subscribe = (scope: string, label: string) => {
     const client = createClient({
-      url,
+      url: server.url,
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       connectionParams: { scope },
@@ -102,26 +97,18 @@ describe('Subscriptions: one execution per group of equal operations', () => {
         },
       },
     });
-    httpServer = createServer((_req, res) => res.writeHead(404).end());
-    await new Promise<void>((resolve) =>
-      httpServer.listen(0, '127.0.0.1', resolve),
-    );
-    sockets = attachWebSocketServer(httpServer, {
+    server = await startWebSocketServer({
       schema,
-      path: '/graphql',
       logger,
       createContext: async (params) =>
         ({ scope: String(params?.['scope']), logger }) as GatewayContext,
     });
-    const { port } = httpServer.address() as AddressInfo;
-    url = `ws://127.0.0.1:${port}/graphql`;
   });
 
   afterAll(async () => {
     for (const reader of readers) await reader.stop();
     for (const client of clients) await client.dispose();
-    await sockets?.close();
-    await new Promise((resolve) => httpServer?.close(resolve));
+    await server?.close();
   });
 
   it('executes an event once for every subscriber of one operation in one scope', async () => {
