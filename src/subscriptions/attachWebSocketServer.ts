@@ -191,11 +191,9 @@ export function attachWebSocketServer(
         connectionInitTimeoutMs: options.connectionInitTimeoutMs ?? 3_000,
       },
     );
-    socket.on('message', (data, isBinary) => {
-      // The protocol's messages are text; a binary frame is still JSON to
-      // some clients, so it is read the same way.
-      connection.receive(isBinary ? String(data) : data.toString());
-    });
+    // The protocol's messages are JSON text; a binary frame holding JSON is
+    // read the same way, as graphql-ws's server does.
+    socket.on('message', (data) => connection.receive(String(data)));
     socket.on('pong', () => unanswered.delete(socket));
     // A socket error is the client's doing (a frame over `maxPayload`, a
     // bad frame): `ws` has already closed the socket with the right code
