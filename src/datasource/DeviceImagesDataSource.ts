@@ -10,6 +10,7 @@ import {
   UpstreamUnavailableError,
 } from '../errors/index.js';
 import { createSilentLogger, type Logger } from '../logger.js';
+import type { UpstreamMetrics } from '../server/metricsSink.js';
 import type { TokenProvider } from './credentials.js';
 import type { GraphClient } from './GraphClient.js';
 import {
@@ -72,6 +73,12 @@ export interface DeviceImagesDataSourceOptions {
    * @default a silent logger
    */
   logger?: Logger | undefined;
+  /**
+   * Where the size of each batch of by-id reads is recorded, a single id
+   * included.
+   * @default none
+   */
+  metrics?: Pick<UpstreamMetrics, 'batchDispatched'> | undefined;
 }
 
 /**
@@ -106,6 +113,7 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
    * its own logger.
    */
   readonly #callLogger: Logger | undefined;
+  readonly #metrics: Pick<UpstreamMetrics, 'batchDispatched'> | undefined;
   readonly #loader: DataLoader<LoadKey, GraphDeviceImage | null, string>;
 
   constructor(options: DeviceImagesDataSourceOptions) {
@@ -113,6 +121,7 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
     this.#getToken = options.getToken;
     this.#logger = options.logger ?? (silentLogger ??= createSilentLogger());
     this.#callLogger = options.logger;
+    this.#metrics = options.metrics;
     this.#loader = new DataLoader((keys) => this.#loadBatch(keys), {
       maxBatchSize: MAX_BATCH_SIZE,
       cacheKeyFn: (key) => `${key.id}|${key.select?.join(',') ?? '*'}`,
@@ -322,6 +331,7 @@ export class DeviceImagesDataSource implements DeviceImagesApi {
     keys: readonly LoadKey[],
   ): Promise<(GraphDeviceImage | null | Error)[]> {
     const ids = [...new Set(keys.map((key) => key.id))];
+    this.#metrics?.batchDispatched(ids.length);
     const query = selectQuery(unionSelect(keys));
     const token = await this.#getToken();
     const answers = new Map<string, GraphResponse | Error>();

@@ -282,7 +282,6 @@ export class GraphClient {
     logger: Logger = this.#logger,
   ): Promise<GraphBatchResponse> {
     assertBatch(requests);
-    this.#options.metrics.batchDispatched(requests.length);
     this.#options.metrics.upstreamSaved('batching', requests.length - 1);
     const readOnly = requests.every((item) => item.method === 'GET');
     const mode: RetryMode = readOnly ? 'idempotent' : 'throttleOnly';

@@ -28,6 +28,7 @@ import {
   type Caller,
 } from './auth/index.js';
 import type { GraphAuth } from './config.js';
+import type { UpstreamMetrics } from './metricsSink.js';
 import {
   REQUEST_ID_HEADER,
   createOperationLogger,
@@ -47,6 +48,8 @@ export interface ContextFactoryOptions {
   client: GraphClient;
   hub: ImageEventSink & SubscriptionSource;
   logger: Logger;
+  /** Where each operation's datasource records its batches. @default none */
+  metrics?: Pick<UpstreamMetrics, 'batchDispatched'> | undefined;
 }
 
 export interface ContextFactory {
@@ -156,6 +159,7 @@ export function createContextFactory(
         client,
         getToken,
         logger: requestLogger,
+        metrics: options.metrics,
       }),
       scope,
       events: hub,

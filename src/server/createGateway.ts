@@ -275,6 +275,7 @@ export async function createGateway(
       client,
       hub,
       logger,
+      metrics: sink,
     });
     const graphql = createApolloHandler(apollo, {
       maxBodyBytes: config.maxBodyBytes,

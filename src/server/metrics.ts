@@ -123,7 +123,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   });
   const batchSize = new Histogram({
     name: `${PREFIX}graph_batch_size`,
-    help: 'Keys per DataLoader batch dispatched to Graph.',
+    help: 'Image ids per DataLoader batch of by-id reads (1: a plain GET).',
     buckets: [1, 2, 5, 10, 20, 50, 100],
     registers,
   });

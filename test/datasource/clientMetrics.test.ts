@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { GraphClient } from '../../src/datasource/index.js';
+import {
+  DeviceImagesDataSource,
+  GraphClient,
+} from '../../src/datasource/index.js';
 import { createMetrics } from '../../src/server/metrics.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import {
+  SEED_IMAGE_IDS,
+  startSimulator,
+  type Simulator,
+} from '../../src/simulator/index.js';
 
 const LIST = '/deviceManagement/virtualEndpoint/deviceImages';
 
@@ -54,7 +61,29 @@ describe('Datasource: client metrics', () => {
       1,
     );
     expect(series('graph_throttled_total{route="list"}')).toBe(1);
-    expect(series('graph_batch_size_sum')).toBe(3);
     expect(series('graph_requests_saved_total{reason="batching"}')).toBe(2);
+  });
+
+  it('records the size of every batch of by-id reads, a single id included', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const client = new GraphClient({ baseUrl: simulator.baseUrl, metrics });
+    const dataSource = () =>
+      new DeviceImagesDataSource({
+        client,
+        getToken: async () => 't',
+        metrics,
+      });
+    await dataSource().get(SEED_IMAGE_IDS.ready);
+    const three = dataSource();
+    await Promise.all([
+      three.get(SEED_IMAGE_IDS.ready),
+      three.get(SEED_IMAGE_IDS.warning),
+      three.get(SEED_IMAGE_IDS.pending),
+    ]);
+    await client.close();
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'cloudpc_graph_batch_size_count')).toBe(2);
+    expect(sample(text, 'cloudpc_graph_batch_size_sum')).toBe(4);
+    expect(sample(text, 'cloudpc_graph_batch_size_bucket{le="1"}')).toBe(1);
   });
 });
