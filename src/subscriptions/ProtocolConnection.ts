@@ -133,7 +133,9 @@ export class ProtocolConnection {
         this.subscribe(message.id, message.payload);
         return;
       case MessageType.Complete:
-        this.completedByClient(message.id);
+        // The operation stops and, as the protocol says, the server sends
+        // nothing more for the id.
+        void this.forget(message.id);
         return;
       default:
         // Valid messages, but the server's to send.
@@ -235,12 +237,10 @@ export class ProtocolConnection {
       params,
       request: this.options.request,
     });
-    const current = () => this.operations.get(id) === operation;
-    if (started.kind === 'stream' && !current()) {
-      await started.stream.return();
+    if (this.operations.get(id) !== operation) {
+      if (started.kind === 'stream') await started.stream.return();
       return;
     }
-    if (!current()) return;
     switch (started.kind) {
       case 'forbidden':
         // Credentials expired since connection_init: only a close tells
@@ -286,12 +286,6 @@ export class ProtocolConnection {
       }
       return;
     }
-  }
-
-  // Private: the client's `complete`: the operation stops and, as the
-  // protocol says, the server sends nothing more for the id.
-  private completedByClient(id: string): void {
-    void this.forget(id);
   }
 
   // Private: drops an id; a stream that started is counted as ended once

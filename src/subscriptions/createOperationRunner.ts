@@ -313,7 +313,14 @@ export function createOperationRunner(
           kind: 'stream',
           stream: streamOf(
             started,
-            { document, scope: context.scope, payload },
+            {
+              document,
+              key: JSON.stringify([
+                context.scope,
+                payload.operationName ?? null,
+                payload.variables ?? null,
+              ]),
+            },
             id,
           ),
         };
@@ -346,8 +353,8 @@ export function createOperationRunner(
 interface EventGroup {
   /** Cached per query text, so equal texts share one node. */
   document: DocumentNode;
-  scope: string;
-  payload: SubscribePayload;
+  /** The scope, operation name and variables, as JSON. */
+  key: string;
 }
 
 /**
@@ -367,8 +374,6 @@ function createEventResults() {
     object,
     Map<DocumentNode, Map<string, string | Promise<string>>>
   >();
-  // The rest of each operation's key, made once per operation.
-  const keys = new WeakMap<EventGroup, string>();
   return {
     payloadOf(
       event: unknown,
@@ -376,16 +381,7 @@ function createEventResults() {
       produce: () => Promise<string>,
     ): string | Promise<string> {
       if (typeof event !== 'object' || event === null) return produce();
-      let key = keys.get(group);
-      if (key === undefined) {
-        const { scope, payload } = group;
-        key = JSON.stringify([
-          scope,
-          payload.operationName ?? null,
-          payload.variables ?? null,
-        ]);
-        keys.set(group, key);
-      }
+      const { key } = group;
       let byDocument = byEvent.get(event);
       if (byDocument === undefined) {
         byDocument = new Map();
